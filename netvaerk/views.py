@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from circles.permissions import networks_for_user, person_for
+from circles.roles import is_consultant, is_office
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers; the broker is reported, never waited on for long."""
+    status = {"database": "ok", "broker": _broker_status()}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        status["database"] = "down"
+    return JsonResponse(status, status=200 if status["database"] == "ok" else 503)
+
+
+def _broker_status() -> str:
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+            client.ping()
+        except Exception:
+            return "down"
+        return "ok"
+    if settings.CELERY_FILESYSTEM_BROKER:
+        return "ok" if settings.CELERY_BROKER_FOLDER.is_dir() else "down"
+    return "inline"
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_staff and (user.is_superuser or is_office(user) or is_consultant(user)):
+        return redirect("admin:index")
+    person = person_for(user)
+    networks = (
+        networks_for_user(user)
+        .filter(active=True)
+        .select_related("branch", "coordinator")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        .order_by("name")
+    )
+    return render(request, "home.html", {"person": person, "networks": networks})
