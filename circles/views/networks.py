@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from .models import Mandate
-from .permissions import can_manage_network, get_network_for_user
+from ..models import Mandate
+from ..permissions import can_manage_network, get_network_for_user
 
 
 @login_required
