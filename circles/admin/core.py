@@ -1,0 +1,1 @@
+"""Admin for branches, people, mandates, employers, workplaces, networks, memberships and users."""
