@@ -17,7 +17,9 @@ class BranchScopedChoices:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         lookup = SCOPED_CHOICES.get(db_field.related_model)
         if lookup and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model._default_manager.filter(**{lookup: request.user.branch_id})
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                **{lookup: request.user.branch_id}
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
