@@ -37,7 +37,7 @@ def membership_add(*, network: Network, person: Person, joined_on: date | None =
 def person_invite(*, person: Person, by=None):
     """Give a member a login (if they have none) and mail them a link to choose a password."""
     User = get_user_model()
-    person = Person.objects.select_for_update().select_related("branch", "user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("branch", "user").get(pk=person.pk)
     user = person.user
     if user is None:
         if User.objects.filter(username__iexact=person.email).exists():
