@@ -7,12 +7,13 @@ worker or the sweeper never sends it twice; SMTP 4xx and network errors are retr
 (the due time lives in the database, not in a Celery ETA), 5xx answers are final.
 """
 
+import hashlib
 import logging
 import smtplib
 from datetime import timedelta
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -67,14 +68,13 @@ def enqueue(
     return email
 
 
-def publish(email_id: int) -> None:
+def publish(email_id: int, *, task=None) -> None:
     """Hand one mail to a worker. A broker outage is logged, never raised: the sweeper sends it later."""
-    from .tasks import send_email
+    if task is None:
+        from .tasks import send_email as task
 
     try:
-        send_email.apply_async(
-            (email_id,), retry=True, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY
-        )
+        task.apply_async((email_id,), retry=True, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY)
     except Exception:
         log.warning("Could not queue mail %s; the outbox sweeper will send it.", email_id, exc_info=True)
 
@@ -90,6 +90,13 @@ def _smtp_code(error: Exception) -> int | None:
     return getattr(error, "smtp_code", None)
 
 
+def message_id(email: OutboundEmail) -> str:
+    """The same Message-ID on every attempt, so a receiver can drop a duplicate after a crash."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "netvaerk.invalid"
+    digest = hashlib.sha256(email.key.encode()).hexdigest()[:24]
+    return f"<outbox.{email.pk}.{digest}@{domain}>"
+
+
 def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -97,7 +104,7 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         connection=connection,
-        headers={"Message-ID": make_msgid(idstring=f"netvaerk-{email.pk}", domain="netvaerk")},
+        headers={"Message-ID": message_id(email)},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
