@@ -34,7 +34,9 @@ def test_wrong_password_gives_a_danish_message(client, coordinator):
     assert "korrekt brugernavn og adgangskode" in response.content.decode()
 
 
-def test_password_reset_goes_through_the_outbox(client, coordinator, django_capture_on_commit_callbacks, mailoutbox):
+def test_password_reset_goes_through_the_outbox(
+    client, coordinator, django_capture_on_commit_callbacks, mailoutbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("password_reset"), {"email": coordinator.email})
     assert response.status_code == 302
@@ -53,7 +55,9 @@ def test_reset_link_sets_a_password_once(client, coordinator):
     client.post(reverse("password_reset"), {"email": coordinator.email})
     link = _link(OutboundEmail.objects.get().body_text)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "Fagforening-2026!", "new_password2": "Fagforening-2026!"})
+    response = client.post(
+        form_url, {"new_password1": "Fagforening-2026!", "new_password2": "Fagforening-2026!"}
+    )
     assert response.status_code == 302
     assert client.login(username="koordinator", password="Fagforening-2026!")
     client.logout()
@@ -61,7 +65,9 @@ def test_reset_link_sets_a_password_once(client, coordinator):
     assert "Linket er ugyldigt" in again.content.decode()
 
 
-def test_invitation_from_the_office_to_first_login(client, office, network, django_capture_on_commit_callbacks):
+def test_invitation_from_the_office_to_first_login(
+    client, office, network, django_capture_on_commit_callbacks
+):
     person = factories.PersonFactory(branch=network.branch, name="Nina Ny", email="nina@example.org")
     factories.MembershipFactory(network=network, person=person)
     client.force_login(office)
@@ -78,3 +84,8 @@ def test_invitation_from_the_office_to_first_login(client, office, network, djan
     assert client.login(username="nina@example.org", password="Netvaerk-Nina-1")
     home = client.get(reverse("home")).content.decode()
     assert "Mine netværk" in home and network.name in home
+
+
+def test_an_english_browser_still_gets_danish(client, db):
+    content = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Brugernavn" in content and "Username" not in content

@@ -97,19 +97,25 @@ def test_make_ftr_coordinator_action_without_ftr_changes_nothing(client, office,
     factories.MembershipFactory(network=network)
     client.force_login(office)
     response = client.post(
-        _url(Network, "changelist"), {"action": "make_ftr_coordinator", "_selected_action": [network.pk]}, follow=True
+        _url(Network, "changelist"),
+        {"action": "make_ftr_coordinator", "_selected_action": [network.pk]},
+        follow=True,
     )
     network.refresh_from_db()
     assert network.coordinator is None
     assert "skal selv vælge en koordinator" in response.content.decode()
 
 
-def test_invitation_action_records_one_mail_per_person(client, office, branch, django_capture_on_commit_callbacks):
+def test_invitation_action_records_one_mail_per_person(
+    client, office, branch, django_capture_on_commit_callbacks
+):
     person = factories.PersonFactory(branch=branch, name="Ida Inviteret", email="ida@example.org")
     client.force_login(office)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            _url(Person, "changelist"), {"action": "send_invitation", "_selected_action": [person.pk]}, follow=True
+            _url(Person, "changelist"),
+            {"action": "send_invitation", "_selected_action": [person.pk]},
+            follow=True,
         )
     assert "Invitationen er sendt til 1 medlem" in response.content.decode()
     person.refresh_from_db()
@@ -150,7 +156,11 @@ def test_admin_refuses_a_second_tr_network_with_a_danish_message(client, office,
 
 def test_admin_allows_an_amr_network_next_to_the_tr_network(client, office, network, member):
     amr = factories.NetworkFactory(
-        branch=network.branch, name="AMR-netværk", kind=Network.Kind.AMR, employer=None, municipality_group="Gruppe"
+        branch=network.branch,
+        name="AMR-netværk",
+        kind=Network.Kind.AMR,
+        employer=None,
+        municipality_group="Gruppe",
     )
     client.force_login(office)
     response = client.post(_url(Network, "change", amr.pk), _membership_inline_post(amr, member.person))

@@ -57,7 +57,9 @@ def test_mandate_one_open_per_role_and_workplace():
 def test_member_number_unique_per_branch_only(branch, other_branch):
     factories.PersonFactory(branch=branch, member_number="42")
     factories.PersonFactory(branch=other_branch, member_number="42")
-    violates("person_member_number_per_branch", lambda: factories.PersonFactory(branch=branch, member_number="42"))
+    violates(
+        "person_member_number_per_branch", lambda: factories.PersonFactory(branch=branch, member_number="42")
+    )
 
 
 def test_workplace_name_unique_per_employer():
@@ -69,7 +71,10 @@ def test_workplace_name_unique_per_employer():
 
 
 def test_network_name_unique_per_branch(network):
-    violates("network_name_unique_per_branch", lambda: factories.NetworkFactory(branch=network.branch, name=network.name))
+    violates(
+        "network_name_unique_per_branch",
+        lambda: factories.NetworkFactory(branch=network.branch, name=network.name),
+    )
 
 
 @pytest.mark.parametrize("minimum", [0, 13])
@@ -92,17 +97,22 @@ def test_membership_cannot_end_before_it_started():
 
 
 def test_membership_once_per_network(network, member):
-    violates("membership_once_per_network", lambda: Membership.objects.create(network=network, person=member.person))
+    violates(
+        "membership_once_per_network",
+        lambda: Membership.objects.create(network=network, person=member.person),
+    )
 
 
 def test_one_active_tr_network_per_person(network, member):
     second = factories.NetworkFactory(branch=network.branch)
     violates(
-        "membership_one_active_tr_network", lambda: Membership.objects.create(network=second, person=member.person)
+        "membership_one_active_tr_network",
+        lambda: Membership.objects.create(network=second, person=member.person),
     )
     mixed = factories.NetworkFactory(branch=network.branch, kind=Network.Kind.MIXED)
     violates(
-        "membership_one_active_tr_network", lambda: Membership.objects.create(network=mixed, person=member.person)
+        "membership_one_active_tr_network",
+        lambda: Membership.objects.create(network=mixed, person=member.person),
     )
     amr = factories.NetworkFactory(branch=network.branch, kind=Network.Kind.AMR)
     Membership.objects.create(network=amr, person=member.person)
@@ -139,7 +149,9 @@ def test_invitation_once_per_person(member, network):
 def test_attendance_once_per_person(member, network):
     meeting = factories.MeetingFactory(network=network)
     Attendance.objects.create(meeting=meeting, person=member.person)
-    violates("attendance_once_per_person", lambda: Attendance.objects.create(meeting=meeting, person=member.person))
+    violates(
+        "attendance_once_per_person", lambda: Attendance.objects.create(meeting=meeting, person=member.person)
+    )
 
 
 def test_submitted_minutes_have_a_submission_time():
@@ -154,7 +166,9 @@ def test_decided_minutes_have_a_decision_time():
     meeting = factories.MeetingFactory()
     violates(
         "minutes_decided_has_time",
-        lambda: Minutes.objects.create(meeting=meeting, status=Minutes.Status.APPROVED, submitted_at=timezone.now()),
+        lambda: Minutes.objects.create(
+            meeting=meeting, status=Minutes.Status.APPROVED, submitted_at=timezone.now()
+        ),
     )
 
 
@@ -171,7 +185,12 @@ def test_sent_mail_has_a_sent_time():
     violates(
         "outbox_sent_has_sent_at",
         lambda: OutboundEmail.objects.create(
-            key="k", template="t", to="a@example.org", subject="s", body_text="b", status=OutboundEmail.Status.SENT
+            key="k",
+            template="t",
+            to="a@example.org",
+            subject="s",
+            body_text="b",
+            status=OutboundEmail.Status.SENT,
         ),
     )
 
@@ -180,7 +199,9 @@ def test_outbox_key_is_unique():
     OutboundEmail.objects.create(key="k", template="t", to="a@example.org", subject="s", body_text="b")
     violates(
         "key",
-        lambda: OutboundEmail.objects.create(key="k", template="t", to="b@example.org", subject="s", body_text="b"),
+        lambda: OutboundEmail.objects.create(
+            key="k", template="t", to="b@example.org", subject="s", body_text="b"
+        ),
     )
 
 

@@ -33,7 +33,9 @@ def test_a_mixed_network_counts_as_a_tr_network(network, member):
 
 
 def test_an_amr_network_is_allowed_next_to_the_tr_network(network, member):
-    amr = factories.NetworkFactory(branch=network.branch, kind=Network.Kind.AMR, employer=None, municipality_group="G")
+    amr = factories.NetworkFactory(
+        branch=network.branch, kind=Network.Kind.AMR, employer=None, municipality_group="G"
+    )
     assert membership_add(network=amr, person=member.person).tr_slot is False
 
 
@@ -81,7 +83,9 @@ def test_two_concurrent_tr_networks_for_one_person_only_one_wins(branch):
     assert Membership.objects.active().filter(person=person).count() == 1
 
 
-def test_invite_creates_a_login_and_records_one_mail(branch, office, django_capture_on_commit_callbacks, mailoutbox):
+def test_invite_creates_a_login_and_records_one_mail(
+    branch, office, django_capture_on_commit_callbacks, mailoutbox
+):
     person = factories.PersonFactory(branch=branch, name="Ida Inviteret", email="Ida@Example.org")
     other = factories.PersonFactory(branch=branch, name="Ole Andenperson")
     with django_capture_on_commit_callbacks(execute=True):
