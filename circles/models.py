@@ -274,6 +274,15 @@ class Network(models.Model):
         return self.kind in self.TR_KINDS
 
 
+class NetworkOverview(Network):
+    """The office's view of every network's year: meetings held and planned against the minimum."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("netværksoverblik")
+        verbose_name_plural = _("netværksoverblik")
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(left_on__isnull=True)
@@ -425,7 +434,7 @@ class Invitation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     response = models.CharField(_("svar"), max_length=3, choices=Response, blank=True, default=Response.NONE)
     responded_at = models.DateTimeField(_("svaret"), null=True, blank=True)
-    sent_sequence = models.PositiveIntegerField(_("senest sendte version"), default=0)
+    sent_sequence = models.PositiveIntegerField(_("senest sendte version"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")

@@ -1,12 +1,24 @@
 from django.urls import path
 
-from .views import networks
+from .views import meetings, minutes, networks
 
 app_name = "circles"
 
 urlpatterns = [
     # networks (network page, year plan, ground rules)
     path("netvaerk/<int:network_id>/", networks.network_detail, name="network_detail"),
+    path("netvaerk/<int:network_id>/leveregler/", networks.network_rules_edit, name="network_rules_edit"),
     # meetings (planning, invitations, answers, attendance)
+    path("netvaerk/<int:network_id>/planlaeg/", meetings.meeting_plan, name="meeting_plan"),
+    path("moede/<int:meeting_id>/", meetings.meeting_detail, name="meeting_detail"),
+    path("moede/<int:meeting_id>/ret/", meetings.meeting_edit, name="meeting_edit"),
+    path("moede/<int:meeting_id>/aflys/", meetings.meeting_cancel, name="meeting_cancel"),
+    path("moede/<int:meeting_id>/inviter/", meetings.meeting_invite, name="meeting_invite"),
+    path("moede/<int:meeting_id>/fremmoede/", meetings.meeting_attendance, name="meeting_attendance"),
+    path("svar/<str:token>/", meetings.rsvp, name="rsvp"),
     # minutes (write, upload, submit, read, download)
+    path("moede/<int:meeting_id>/referat/", minutes.minutes_detail, name="minutes_detail"),
+    path("moede/<int:meeting_id>/referat/skriv/", minutes.minutes_edit, name="minutes_edit"),
+    path("moede/<int:meeting_id>/referat/indsend/", minutes.minutes_submit, name="minutes_submit"),
+    path("referatfil/<int:file_id>/", minutes.minutes_file, name="minutes_file"),
 ]

@@ -1,9 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
-from django.shortcuts import render
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..forms.meetings import GroundRulesForm
 from ..models import Mandate
 from ..permissions import can_manage_network, get_network_for_user
+from ..services.meetings import network_rules_update, year_plan
 
 
 @login_required
@@ -20,12 +25,36 @@ def network_detail(request, network_id):
             )
         )
     )
+    plan = year_plan(network)
+    meetings = (
+        network.meetings.filter(starts_at__year=plan["year"])
+        .select_related("minutes")
+        .annotate(
+            coming=Count("invitations", filter=Q(invitations__response="yes")),
+            invited=Count("invitations"),
+        )
+        .order_by("starts_at")
+    )
     return render(
         request,
         "circles/network_detail.html",
         {
             "network": network,
             "memberships": memberships,
+            "plan": plan,
+            "meetings": meetings,
+            "now": timezone.now(),
             "can_manage": can_manage_network(request.user, network),
         },
     )
+
+
+@login_required
+def network_rules_edit(request, network_id):
+    network = get_network_for_user(request.user, network_id, manage=True)
+    form = GroundRulesForm(request.POST or None, initial={"ground_rules": network.ground_rules})
+    if request.method == "POST" and form.is_valid():
+        network_rules_update(network=network, by=request.user, ground_rules=form.cleaned_data["ground_rules"])
+        messages.success(request, _("Levereglerne er gemt."))
+        return redirect(network)
+    return render(request, "circles/network_rules.html", {"network": network, "form": form})

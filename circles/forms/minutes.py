@@ -1,0 +1,38 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label=_("Referat"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Enkel formatering: tom linje mellem afsnit, **fed**, *kursiv* og punkter med “- ”."),
+    )
+    upload = forms.FileField(
+        label=_("Upload referat (PDF, DOCX eller ODT)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
+    )
+    confidential = forms.BooleanField(
+        label=_("Fortroligt"),
+        required=False,
+        help_text=_("Kun netværket og kredskontoret kan læse et fortroligt referat."),
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if len(text) > 100_000:
+            raise forms.ValidationError(_("Referatet er for langt (højst 100.000 tegn). Upload det som fil."))
+        return text
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload and upload.size > settings.MINUTES_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Filen er for stor. Den må højst fylde %(limit)s MB.")
+                % {"limit": round(settings.MINUTES_UPLOAD_MAX_BYTES / 1024 / 1024)}
+            )
+        return upload

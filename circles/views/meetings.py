@@ -1,0 +1,200 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from ..forms.meetings import AttendanceForm, MeetingForm, PlanFormSet
+from ..models import Invitation, Meeting, Minutes
+from ..permissions import can_manage_network, get_meeting_for_user, get_network_for_user
+from ..services import meetings as services
+
+
+def _error(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def meeting_plan(request, network_id):
+    network = get_network_for_user(request.user, network_id, manage=True)
+    if request.method == "POST":
+        formset = PlanFormSet(request.POST, prefix="m")
+        if formset.is_valid():
+            drafts = [
+                form.draft(record_held=form.cleaned_data.get("record_held", False))
+                for form in formset.forms
+                if form.has_changed()
+            ]
+            try:
+                planned = services.meeting_plan(network=network, by=request.user, drafts=drafts)
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(count)d møde er planlagt.", "%(count)d møder er planlagt.", len(planned))
+                    % {"count": len(planned)},
+                )
+                return redirect(planned[0] if len(planned) == 1 else network)
+    else:
+        try:
+            count = min(max(int(request.GET.get("antal", 1)), 1), 12)
+        except ValueError:
+            count = 1
+        formset = PlanFormSet(prefix="m", initial=[{"duration_minutes": 120}] * count)
+    return render(request, "circles/meetings/plan.html", {"network": network, "formset": formset})
+
+
+@login_required
+def meeting_detail(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id)
+    can_manage = can_manage_network(request.user, meeting.network)
+    invitations = meeting.invitations.select_related("person").order_by("person__name")
+    answers = {value: 0 for value, _label in Invitation.Response.choices}
+    for invitation in invitations:
+        answers[invitation.response] += 1
+    try:
+        minutes = meeting.minutes
+    except Minutes.DoesNotExist:
+        minutes = None
+    return render(
+        request,
+        "circles/meetings/detail.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "agenda": meeting.agenda.all(),
+            "invitations": invitations if can_manage else None,
+            "answers": answers,
+            "attendance": meeting.attendance.select_related("person").order_by("person__name"),
+            "minutes": minutes,
+            "can_manage": can_manage,
+            "started": meeting.starts_at <= timezone.now(),
+        },
+    )
+
+
+@login_required
+def meeting_edit(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Kun planlagte møder kan ændres."))
+        return redirect(meeting)
+    form = MeetingForm(request.POST or None, initial=MeetingForm.initial_for(meeting))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(meeting=meeting, by=request.user, draft=form.draft())
+        except ValidationError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Mødet er gemt. Er tid eller sted ændret, får de inviterede besked."))
+            return redirect(meeting)
+    return render(
+        request, "circles/meetings/edit.html", {"meeting": meeting, "network": meeting.network, "form": form}
+    )
+
+
+@login_required
+def meeting_cancel(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Kun planlagte møder kan aflyses."))
+        return redirect(meeting)
+    if request.method == "POST":
+        try:
+            services.meeting_cancel(meeting=meeting, by=request.user)
+        except ValidationError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Mødet er aflyst, og de inviterede har fået besked."))
+        return redirect(meeting)
+    return render(request, "circles/meetings/cancel.html", {"meeting": meeting, "network": meeting.network})
+
+
+@login_required
+@require_POST
+def meeting_invite(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    try:
+        count = services.meeting_invite(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        _error(request, error)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Invitationen er sendt til %(count)d person.",
+                "Invitationen er sendt til %(count)d personer.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect(meeting)
+
+
+@login_required
+def meeting_attendance(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    if meeting.starts_at > timezone.now() or meeting.status == Meeting.Status.CANCELLED:
+        messages.error(
+            request, _("Fremmøde kan først registreres, når mødet er begyndt, og ikke for et aflyst møde.")
+        )
+        return redirect(meeting)
+    candidates = list(services.attendance_candidates(meeting))
+    present = set(meeting.attendance.values_list("person_id", flat=True))
+    if not present:  # pre-fill from the answers
+        present = set(
+            meeting.invitations.filter(response=Invitation.Response.YES).values_list("person_id", flat=True)
+        )
+    form = AttendanceForm(request.POST or None, candidates=candidates, initial={"present": sorted(present)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_record(
+                meeting=meeting,
+                by=request.user,
+                person_ids=form.cleaned_data["present"],
+                mark_held=form.cleaned_data["mark_held"],
+            )
+        except ValidationError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Fremmødet er gemt."))
+            return redirect(meeting)
+    return render(
+        request,
+        "circles/meetings/attendance.html",
+        {"meeting": meeting, "network": meeting.network, "form": form},
+    )
+
+
+def rsvp(request, token):
+    """The answer link from the invitation mail: GET shows the meeting, only the button press records."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404(
+            _("Linket er ugyldigt eller erstattet af et nyere. Brug linket i den seneste mail om mødet.")
+        )
+    if request.method == "POST":
+        choice = request.POST.get("svar")
+        if choice not in {"kommer", "kommer-ikke"}:
+            messages.error(request, _("Vælg “Jeg kommer” eller “Jeg kommer ikke”."))
+        else:
+            try:
+                invitation = services.invitation_answer(token=token, coming=choice == "kommer")
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("Tak, dit svar er registreret."))
+        return redirect("circles:rsvp", token=token)
+    meeting = invitation.meeting
+    open_for_answers = meeting.status == Meeting.Status.PLANNED and meeting.starts_at > timezone.now()
+    return render(
+        request,
+        "circles/meetings/rsvp.html",
+        {"invitation": invitation, "meeting": meeting, "network": meeting.network, "open": open_for_answers},
+    )

@@ -1,0 +1,129 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ..forms.minutes import MinutesForm
+from ..models import Minutes
+from ..permissions import (
+    can_manage_network,
+    can_read_minutes,
+    get_meeting_for_user,
+    get_minutes_file_for_user,
+)
+from ..roles import is_office
+from ..services import minutes as services
+
+
+def _error(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def minutes_edit(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    if meeting.starts_at > timezone.now():
+        messages.error(request, _("Der kan først skrives referat, når mødet er begyndt."))
+        return redirect(meeting)
+    minutes = services.minutes_for(meeting)
+    if not minutes.is_editable:
+        messages.info(request, _("Referatet er indsendt og låst."))
+        return redirect("circles:minutes_detail", meeting_id=meeting.pk)
+    initial = {"text": minutes.text, "confidential": minutes.confidential, "revision": minutes.revision}
+    form = MinutesForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.minutes_save(
+                meeting=meeting,
+                by=request.user,
+                text=data["text"],
+                confidential=data["confidential"],
+                upload=data["upload"] or None,
+                revision=data["revision"],
+            )
+        except ValidationError as error:
+            _error(request, error)
+        else:
+            if "submit" in request.POST:
+                try:
+                    services.minutes_submit(meeting=meeting, by=request.user)
+                except ValidationError as error:
+                    _error(request, error)
+                    return redirect("circles:minutes_edit", meeting_id=meeting.pk)
+                messages.success(request, _("Referatet er sendt til deltagerne og kredskontoret."))
+                return redirect("circles:minutes_detail", meeting_id=meeting.pk)
+            messages.success(request, _("Referatet er gemt som kladde."))
+            return redirect("circles:minutes_edit", meeting_id=meeting.pk)
+    return render(
+        request,
+        "circles/minutes/edit.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "minutes": minutes,
+            "form": form,
+            "files": minutes.files.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def minutes_submit(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    try:
+        services.minutes_submit(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        _error(request, error)
+        return redirect("circles:minutes_edit", meeting_id=meeting.pk)
+    messages.success(request, _("Referatet er sendt til deltagerne og kredskontoret."))
+    return redirect("circles:minutes_detail", meeting_id=meeting.pk)
+
+
+@login_required
+def minutes_detail(request, meeting_id):
+    meeting = get_meeting_for_user(request.user, meeting_id)
+    try:
+        minutes = meeting.minutes
+    except Minutes.DoesNotExist:
+        raise Http404 from None
+    if not can_read_minutes(request.user, minutes):
+        raise PermissionDenied
+    manage = can_manage_network(request.user, meeting.network)
+    office = request.user.is_superuser or is_office(request.user)
+    return render(
+        request,
+        "circles/minutes/detail.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "minutes": minutes,
+            "current_file": minutes.files.first(),
+            "versions": minutes.versions.select_related("attachment", "submitted_by")
+            if manage or office
+            else None,
+            "can_manage": manage,
+        },
+    )
+
+
+@never_cache
+@login_required
+def minutes_file(request, file_id):
+    attachment = get_minutes_file_for_user(request.user, file_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
