@@ -1,0 +1,403 @@
+"""Planning, invitations, answers and attendance, as the coordinator, a member and outsiders."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from circles.models import Attendance, Invitation, Meeting
+from circles.services.meetings import hash_token
+from netvaerk.outbox.models import OutboundEmail
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def soon(days=14):
+    return (timezone.localtime() + timedelta(days=days)).replace(second=0, microsecond=0)
+
+
+def plan_post(*meetings):
+    data = {
+        "m-TOTAL_FORMS": str(len(meetings)),
+        "m-INITIAL_FORMS": "0",
+        "m-MIN_NUM_FORMS": "1",
+        "m-MAX_NUM_FORMS": "12",
+    }
+    for index, fields in enumerate(meetings):
+        when = fields.pop("when", soon())
+        base = {
+            "date": when.strftime("%Y-%m-%d"),
+            "time": when.strftime("%H:%M"),
+            "duration_minutes": "120",
+            "place": "Kredskontoret",
+            "online_url": "",
+            "theme": "Lokal løndannelse",
+            "agenda": "Nyt fra kredsen (15 min)\nTema: løn (60)\nRunde",
+            "follows_group_meeting": "",
+        }
+        base.update(fields)
+        data.update({f"m-{index}-{key}": value for key, value in base.items() if value is not None})
+    return data
+
+
+@pytest.fixture
+def meeting(network):
+    return factories.MeetingFactory(network=network, starts_at=soon())
+
+
+@pytest.fixture
+def past_meeting(network):
+    return factories.MeetingFactory(network=network, starts_at=timezone.now() - timedelta(hours=3))
+
+
+# access -------------------------------------------------------------------------------------------
+
+MANAGE_GET = ["meeting_edit", "meeting_cancel"]
+MANAGE_POST = ["meeting_invite"]
+
+
+@pytest.mark.parametrize("name", ["meeting_plan", "network_rules_edit"])
+def test_network_pages_for_each_person(client, network, coordinator, member, outsider, other_office, name):
+    url = reverse(f"circles:{name}", args=[network.pk])
+    client.force_login(coordinator)
+    assert client.get(url).status_code == 200
+    client.force_login(member)
+    assert client.get(url).status_code == 403
+    for stranger in (outsider, other_office):
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", MANAGE_GET)
+def test_meeting_management_pages_for_each_person(
+    client, meeting, coordinator, member, outsider, other_office, name
+):
+    url = reverse(f"circles:{name}", args=[meeting.pk])
+    client.force_login(coordinator)
+    assert client.get(url).status_code == 200
+    client.force_login(member)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    for stranger in (outsider, other_office):
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+
+
+def test_attendance_page_for_each_person(client, past_meeting, coordinator, member, outsider, other_office):
+    url = reverse("circles:meeting_attendance", args=[past_meeting.pk])
+    client.force_login(coordinator)
+    assert client.get(url).status_code == 200
+    client.force_login(member)
+    assert client.post(url, {"present": [member.person.pk], "mark_held": "on"}).status_code == 403
+    assert not Attendance.objects.exists()
+    for stranger in (outsider, other_office):
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+
+
+def test_meeting_detail_is_readable_by_members_not_outsiders(
+    client, meeting, coordinator, member, outsider, other_office, office
+):
+    url = meeting.get_absolute_url()
+    for reader in (coordinator, member, office):
+        client.force_login(reader)
+        assert client.get(url).status_code == 200
+    for stranger in (outsider, other_office):
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+
+
+def test_member_cannot_invite(client, meeting, member):
+    client.force_login(member)
+    assert client.post(reverse("circles:meeting_invite", args=[meeting.pk])).status_code == 403
+    assert not OutboundEmail.objects.exists()
+
+
+# planning -----------------------------------------------------------------------------------------
+
+
+def test_coordinator_plans_four_meetings_at_once(client, network, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_plan", args=[network.pk]),
+        plan_post(*({"when": soon(30 * n)} for n in range(1, 5))),
+    )
+    assert response.status_code == 302
+    assert network.meetings.count() == 4
+    meeting = network.meetings.first()
+    assert [(item.title, item.minutes_allotted) for item in meeting.agenda.all()] == [
+        ("Nyt fra kredsen", 15),
+        ("Tema: løn", 60),
+        ("Runde", None),
+    ]
+    assert meeting.created_by == coordinator
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"when": timezone.localtime() - timedelta(days=2)}, "ligger i fortiden"),
+        ({"duration_minutes": "10"}, "mindst 15 minutter"),
+        ({"duration_minutes": "600"}, "højst 8 timer"),
+        ({"place": "", "online_url": ""}, "Angiv et mødested eller et link"),
+        ({"online_url": "ikke et link med mellemrum"}, "gyldigt link"),
+        ({"date": "31.02.2027"}, "gyldig dato"),
+        ({"agenda": "Tema (999 min)"}, "mellem 1 og 480"),
+    ],
+)
+def test_bad_input_is_refused_in_danish_and_nothing_is_saved(client, network, coordinator, fields, message):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_plan", args=[network.pk]), plan_post({"when": soon(40)}, dict(fields))
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Meeting.objects.exists()  # the good first meeting is not saved either
+
+
+def test_a_time_skipped_by_summer_time_is_refused(client, network, coordinator):
+    from datetime import date
+
+    year = timezone.localdate().year + 1
+    change = max(day for day in range(25, 32) if date(year, 3, day).weekday() == 6)  # last Sunday of March
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_plan", args=[network.pk]),
+        plan_post({"when": soon(), "time": "02:30", "date": f"{year}-03-{change}"}),
+    )
+    assert "findes ikke den dag" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_a_meeting_that_happened_can_be_recorded(client, network, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_plan", args=[network.pk]),
+        plan_post({"when": timezone.localtime() - timedelta(days=7), "record_held": "on"}),
+    )
+    assert response.status_code == 302
+    assert network.meetings.get().status == Meeting.Status.HELD
+
+
+def test_a_recorded_meeting_cannot_be_in_the_future(client, network, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_plan", args=[network.pk]), plan_post({"record_held": "on"})
+    )
+    assert "kan ikke ligge i fremtiden" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_empty_plan_is_refused(client, network, coordinator):
+    client.force_login(coordinator)
+    post = plan_post({})
+    for key in list(post):
+        if key.startswith("m-0-") and key != "m-0-duration_minutes":
+            post[key] = ""
+    response = client.post(reverse("circles:meeting_plan", args=[network.pk]), post)
+    assert response.status_code == 200
+    assert not Meeting.objects.exists()
+
+
+# invitations --------------------------------------------------------------------------------------
+
+
+def invite(client, coordinator, meeting, django_capture_on_commit_callbacks):
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(reverse("circles:meeting_invite", args=[meeting.pk]), follow=True)
+
+
+def test_invite_sends_one_mail_per_member_with_a_calendar(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    factories.MembershipFactory(network=meeting.network, left_on=timezone.localdate())  # left: not invited
+    response = invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    assert "Invitationen er sendt til 2 personer" in response.content.decode()
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [f"Karen Koordinator <{coordinator.email}>", f"Mads Medlem <{member.email}>"]
+    )
+    for mail in mailoutbox:
+        assert len(mail.to) == 1 and not mail.cc and not mail.bcc
+        (ics,) = [
+            a for a in mail.attachments if getattr(a, "get_content_type", lambda: "")() == "text/calendar"
+        ]
+        assert "METHOD:REQUEST" in ics.get_payload(decode=True).decode()
+        other = member.email if coordinator.email in mail.to[0] else coordinator.email
+        assert other not in mail.body and other not in mail.alternatives[0][0]
+    assert Invitation.objects.filter(meeting=meeting).count() == 2
+
+
+def test_inviting_twice_does_not_send_twice(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    response = invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    assert "Alle medlemmer er allerede inviteret" in response.content.decode()
+    assert len(mailoutbox) == 2
+    newcomer = factories.MembershipFactory(network=meeting.network).person
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 3 and newcomer.email in mailoutbox[-1].to[0]
+
+
+def test_moving_the_meeting_sends_an_update_and_cancelling_a_cancel(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    moved = timezone.localtime(meeting.starts_at) + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("circles:meeting_edit", args=[meeting.pk]),
+            {
+                "date": moved.strftime("%Y-%m-%d"),
+                "time": moved.strftime("%H:%M"),
+                "duration_minutes": "120",
+                "place": meeting.place,
+                "theme": "Nyt tema",
+                "agenda": "",
+            },
+        )
+    assert [m.subject.startswith("Ændret:") for m in mailoutbox] == [False, False, True, True]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("circles:meeting_cancel", args=[meeting.pk]))
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CANCELLED and meeting.sequence == 2
+    assert [m.subject.startswith("Aflyst") for m in mailoutbox[-2:]] == [True, True]
+
+
+def test_changing_only_the_theme_sends_nothing(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    local = timezone.localtime(meeting.starts_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("circles:meeting_edit", args=[meeting.pk]),
+            {
+                "date": local.strftime("%Y-%m-%d"),
+                "time": local.strftime("%H:%M"),
+                "duration_minutes": "120",
+                "place": meeting.place,
+                "theme": "Kun nyt tema",
+                "agenda": "",
+            },
+        )
+    meeting.refresh_from_db()
+    assert meeting.theme == "Kun nyt tema" and meeting.sequence == 0 and len(mailoutbox) == 2
+
+
+# answers from the mail ----------------------------------------------------------------------------
+
+
+def answer_link(mail):
+    return re.search(r"http://[^/\s]+(/svar/[^/\s]+/)", mail.body).group(1)
+
+
+def test_answer_link_get_changes_nothing_post_records(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    client.logout()
+    mail = next(m for m in mailoutbox if member.email in m.to[0])
+    link = answer_link(mail)
+    page = client.get(link)
+    assert page.status_code == 200 and "Jeg kommer" in page.content.decode()
+    invitation = Invitation.objects.get(person=member.person)
+    assert invitation.response == "" and invitation.responded_at is None
+    token = link.strip("/").split("/")[-1]
+    assert invitation.token_hash == hash_token(token) and token not in invitation.token_hash
+    client.post(link, {"svar": "kommer"})
+    invitation.refresh_from_db()
+    assert invitation.response == Invitation.Response.YES
+    client.post(link, {"svar": "kommer-ikke"})
+    invitation.refresh_from_db()
+    assert invitation.response == Invitation.Response.NO
+
+
+def test_unknown_or_replaced_answer_link_is_404(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    assert client.get("/svar/not-a-real-token/").status_code == 404
+    assert client.post("/svar/not-a-real-token/", {"svar": "kommer"}).status_code == 404
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    old = answer_link(next(m for m in mailoutbox if member.email in m.to[0]))
+    meeting.place = "Nyt sted"  # a new round replaces the link
+    from circles.services.meetings import MeetingDraft, meeting_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_update(
+            meeting=meeting, by=coordinator, draft=MeetingDraft(starts_at=meeting.starts_at, place="Nyt sted")
+        )
+    assert client.get(old).status_code == 404
+    assert client.get(answer_link(mailoutbox[-1])).status_code == 200
+
+
+def test_answer_after_cancel_is_refused(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    link = answer_link(next(m for m in mailoutbox if member.email in m.to[0]))
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
+    response = client.post(link, {"svar": "kommer"}, follow=True)
+    assert "aflyst" in response.content.decode()
+    assert Invitation.objects.get(person=member.person).response == ""
+
+
+# attendance ---------------------------------------------------------------------------------------
+
+
+def test_attendance_is_prefilled_from_answers_and_marks_held(client, past_meeting, coordinator, member):
+    Invitation.objects.create(meeting=past_meeting, person=member.person, token_hash="x" * 64, response="yes")
+    client.force_login(coordinator)
+    page = client.get(reverse("circles:meeting_attendance", args=[past_meeting.pk]))
+    assert page.context["form"].initial["present"] == [member.person.pk]
+    client.post(
+        reverse("circles:meeting_attendance", args=[past_meeting.pk]),
+        {"present": [member.person.pk, coordinator.person.pk], "mark_held": "on"},
+    )
+    past_meeting.refresh_from_db()
+    assert past_meeting.status == Meeting.Status.HELD
+    assert set(past_meeting.attendance.values_list("person_id", flat=True)) == {
+        member.person.pk,
+        coordinator.person.pk,
+    }
+
+
+def test_a_meeting_without_attendance_cannot_be_marked_held(client, past_meeting, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_attendance", args=[past_meeting.pk]), {"mark_held": "on"}, follow=True
+    )
+    assert "uden registreret fremmøde kan ikke markeres som afholdt" in response.content.decode()
+    past_meeting.refresh_from_db()
+    assert past_meeting.status == Meeting.Status.PLANNED
+
+
+def test_attendance_for_a_future_meeting_is_refused(client, meeting, coordinator, member):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_attendance", args=[meeting.pk]), {"present": [member.person.pk]}, follow=True
+    )
+    assert "først registreres, når mødet er begyndt" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_strangers_cannot_be_ticked_off(client, past_meeting, coordinator, outsider):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_attendance", args=[past_meeting.pk]), {"present": [outsider.person.pk]}
+    )
+    assert response.status_code == 200
+    assert not Attendance.objects.exists()
+
+
+def test_ground_rules_are_edited_by_the_coordinator(client, network, coordinator):
+    client.force_login(coordinator)
+    client.post(
+        reverse("circles:network_rules_edit", args=[network.pk]), {"ground_rules": "Vi taler om opgaver\n"}
+    )
+    network.refresh_from_db()
+    assert network.ground_rules == "Vi taler om opgaver"
