@@ -29,4 +29,11 @@ def test_home_reads_on_a_phone(browser, live_server, demo):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     page.screenshot(path="/tmp/netvaerk-home-phone.png", full_page=True)
+    page.get_by_role("link", name="TR-netværk Viborg Kommune").click()
+    expect(page.get_by_role("heading", name="Årsplan", exact=False)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="/tmp/netvaerk-network-phone.png", full_page=True)
+    page.get_by_role("link", name="Planlæg et møde").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="/tmp/netvaerk-plan-phone.png", full_page=True)
     context.close()
