@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -41,6 +42,7 @@ class MeetingAdmin(BranchScopedAdmin):
     autocomplete_fields = ["network"]
     inlines = [AgendaInline, AttendanceInline]
     readonly_fields = ["uid", "sequence", "invited_at", "created_by", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReturnForm(forms.Form):
