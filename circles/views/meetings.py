@@ -12,11 +12,7 @@ from ..forms.meetings import AttendanceForm, MeetingForm, PlanFormSet
 from ..models import Invitation, Meeting, Minutes
 from ..permissions import can_manage_network, get_meeting_for_user, get_network_for_user
 from ..services import meetings as services
-
-
-def _error(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+from . import show_errors
 
 
 @login_required
@@ -33,7 +29,7 @@ def meeting_plan(request, network_id):
             try:
                 planned = services.meeting_plan(network=network, by=request.user, drafts=drafts)
             except ValidationError as error:
-                _error(request, error)
+                show_errors(request, error)
             else:
                 messages.success(
                     request,
@@ -90,7 +86,7 @@ def meeting_edit(request, meeting_id):
         try:
             services.meeting_update(meeting=meeting, by=request.user, draft=form.draft())
         except ValidationError as error:
-            _error(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, _("Mødet er gemt. Er tid eller sted ændret, får de inviterede besked."))
             return redirect(meeting)
@@ -109,7 +105,7 @@ def meeting_cancel(request, meeting_id):
         try:
             services.meeting_cancel(meeting=meeting, by=request.user)
         except ValidationError as error:
-            _error(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, _("Mødet er aflyst, og de inviterede har fået besked."))
         return redirect(meeting)
@@ -123,7 +119,7 @@ def meeting_invite(request, meeting_id):
     try:
         count = services.meeting_invite(meeting=meeting, by=request.user)
     except ValidationError as error:
-        _error(request, error)
+        show_errors(request, error)
     else:
         messages.success(
             request,
@@ -161,7 +157,7 @@ def meeting_attendance(request, meeting_id):
                 mark_held=form.cleaned_data["mark_held"],
             )
         except ValidationError as error:
-            _error(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, _("Fremmødet er gemt."))
             return redirect(meeting)
@@ -187,7 +183,7 @@ def rsvp(request, token):
             try:
                 invitation = services.invitation_answer(token=token, coming=choice == "kommer")
             except ValidationError as error:
-                _error(request, error)
+                show_errors(request, error)
             else:
                 messages.success(request, _("Tak, dit svar er registreret."))
         return redirect("circles:rsvp", token=token)

@@ -18,11 +18,7 @@ from ..permissions import (
 )
 from ..roles import is_office
 from ..services import minutes as services
-
-
-def _error(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+from . import show_errors
 
 
 @login_required
@@ -49,16 +45,10 @@ def minutes_edit(request, meeting_id):
                 revision=data["revision"],
             )
         except ValidationError as error:
-            _error(request, error)
+            show_errors(request, error)
         else:
             if "submit" in request.POST:
-                try:
-                    services.minutes_submit(meeting=meeting, by=request.user)
-                except ValidationError as error:
-                    _error(request, error)
-                    return redirect("circles:minutes_edit", meeting_id=meeting.pk)
-                messages.success(request, _("Referatet er sendt til deltagerne og kredskontoret."))
-                return redirect("circles:minutes_detail", meeting_id=meeting.pk)
+                return _submit(request, meeting)
             messages.success(request, _("Referatet er gemt som kladde."))
             return redirect("circles:minutes_edit", meeting_id=meeting.pk)
     return render(
@@ -78,10 +68,14 @@ def minutes_edit(request, meeting_id):
 @require_POST
 def minutes_submit(request, meeting_id):
     meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    return _submit(request, meeting)
+
+
+def _submit(request, meeting):
     try:
         services.minutes_submit(meeting=meeting, by=request.user)
     except ValidationError as error:
-        _error(request, error)
+        show_errors(request, error)
         return redirect("circles:minutes_edit", meeting_id=meeting.pk)
     messages.success(request, _("Referatet er sendt til deltagerne og kredskontoret."))
     return redirect("circles:minutes_detail", meeting_id=meeting.pk)
