@@ -1,7 +1,5 @@
 """Admin for meetings and minutes: the office's review queue and the network year overview."""
 
-from datetime import date, datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import AgendaItem, Attendance, Meeting, Minutes, MinutesVersion, NetworkOverview
+from ..services.meetings import year_bounds
 from ..services.minutes import minutes_approve, minutes_return
 from .scoping import BranchScopedAdmin
 
@@ -273,10 +272,7 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
 
     def get_queryset(self, request):
         now = timezone.now()
-        tz = timezone.get_current_timezone()
-        year = timezone.localdate().year
-        start = datetime.combine(date(year, 1, 1), datetime.min.time(), tzinfo=tz)
-        end = datetime.combine(date(year + 1, 1, 1), datetime.min.time(), tzinfo=tz)
+        start, end = year_bounds(timezone.localdate().year)
         this_year = Q(meetings__starts_at__gte=start, meetings__starts_at__lt=end)
         queryset = (
             super()

@@ -240,3 +240,45 @@ def test_every_changelist_has_a_constant_query_count(client, branch, model):
         assert client.get(url).status_code == 200
     assert len(small) == len(large), [q["sql"][:150] for q in large.captured_queries]
     assert len(large) <= 15
+
+
+def test_office_adds_an_amr_network_and_gets_the_defaults(client, office, branch):
+    client.force_login(office)
+    response = client.post(
+        _url(Network, "add"),
+        {
+            "branch": branch.pk,
+            "kind": "amr",
+            "name": "AMR-netværk Kommunegruppe Vest",
+            "active": "on",
+            "municipality_group": "Kommunegruppe Vest",
+            "minimum_meetings": "",
+            "ground_rules": "",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    network = Network.objects.get(name="AMR-netværk Kommunegruppe Vest")
+    assert network.minimum_meetings == 2 and "tavshedspligt" in network.ground_rules
+
+
+def test_office_cannot_create_a_network_in_another_branch(client, office, other_branch):
+    client.force_login(office)
+    response = client.post(
+        _url(Network, "add"),
+        {
+            "branch": other_branch.pk,
+            "kind": "tr",
+            "name": "Fremmed netværk",
+            "municipality_group": "X",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 200
+    assert not Network.objects.filter(name="Fremmed netværk").exists()
