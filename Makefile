@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --if-empty
 	@echo "Netværk: http://127.0.0.1:$(PORT)/  (logins kontor / koordinator / konsulent, password: demo). Ctrl-C stops all."
 	@export CELERY_FILESYSTEM_BROKER=1; \
 	trap 'kill 0' INT TERM EXIT; \

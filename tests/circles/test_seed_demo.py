@@ -34,3 +34,8 @@ def test_demo_has_what_the_pages_need():
     )
     assert lonely_trs.exists()
     assert any(m.is_new for m in Mandate.objects.all())
+
+
+def test_if_empty_leaves_an_existing_database_alone(branch):
+    call_command("seed_demo", "--if-empty")
+    assert list(Person.objects.all()) == [] and Network.objects.count() == 0

@@ -189,8 +189,18 @@ NETWORKS = [
 class Command(BaseCommand):
     help = "Indlæser opdigtede demodata (kun til make run). Kan køres flere gange uden dubletter."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Gør intet, hvis databasen allerede har kredse (bruges af make run).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
+        if options["if_empty"] and Branch.objects.exists():
+            self.stdout.write("Databasen har allerede data; demodata indlæses ikke.")
+            return
         today = timezone.localdate()
         branches = {
             code: Branch.objects.get_or_create(name=name, defaults={"union": union, "office_email": email})[0]
