@@ -24,7 +24,7 @@ run: install
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Netværk: http://127.0.0.1:$(PORT)/  (logins kontor / koordinator / konsulent, password: demo). Ctrl-C stops all."
 	@export CELERY_FILESYSTEM_BROKER=1; \
-	trap 'kill 0' INT TERM EXIT; \
+	trap 'trap - INT TERM EXIT; kill -TERM 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A netvaerk worker -B --pool=solo --loglevel=INFO & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
 	wait
