@@ -63,6 +63,29 @@ class VersionInline(admin.TabularInline):
         return False
 
 
+class ReviewStatusFilter(admin.SimpleListFilter):
+    """The queue opens on what waits for the office; "Alle" is an explicit choice."""
+
+    title = _("status")
+    parameter_name = "status"
+    default = Minutes.Status.SUBMITTED
+
+    def lookups(self, request, model_admin):
+        return [*Minutes.Status.choices, ("alle", _("Alle"))]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or self.default) == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "alle" else queryset.filter(status=value)
+
+
 @admin.register(Minutes)
 class MinutesAdmin(BranchScopedAdmin):
     """The review queue: submitted minutes first; the office reads, approves or returns them."""
@@ -78,7 +101,7 @@ class MinutesAdmin(BranchScopedAdmin):
         "version_count",
     ]
     list_filter = [
-        "status",
+        ReviewStatusFilter,
         "meeting__network__kind",
         "confidential",
         ("meeting__starts_at", admin.DateFieldListFilter),
@@ -107,15 +130,6 @@ class MinutesAdmin(BranchScopedAdmin):
             filters.append("meeting__network__branch")
         filters.append(("meeting__network", admin.RelatedOnlyFieldListFilter))
         return filters
-
-    def changelist_view(self, request, extra_context=None):
-        # the queue opens on what waits for the office
-        if not request.GET and not request.POST:
-            query = request.GET.copy()
-            query["status__exact"] = Minutes.Status.SUBMITTED
-            request.GET = query
-            request.META["QUERY_STRING"] = query.urlencode()
-        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(versions_total=Count("versions"))
