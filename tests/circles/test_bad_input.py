@@ -1,0 +1,62 @@
+"""Garbage at every form: a Danish answer, never a 500, and nothing written."""
+
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+
+from circles.models import Meeting
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+GARBAGE = [
+    {},
+    {"date": "i morgen", "time": "25:99", "duration_minutes": "to timer", "online_url": "javascript:alert(1)"},
+    {"m-TOTAL_FORMS": "x", "m-INITIAL_FORMS": "-1"},
+    {"m-TOTAL_FORMS": "5000", "m-INITIAL_FORMS": "0"},
+    {"present": ["abc", "999999"], "mark_held": "ja"},
+    {"text": "x" * 100_001, "revision": "not-a-number", "confidential": "maybe"},
+    {"svar": "måske"},
+    {"ground_rules": "x" * 5000},
+]
+
+
+def row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_app_config("circles").get_models()}
+
+
+@pytest.fixture
+def endpoints(network):
+    past = factories.MeetingFactory(network=network, starts_at=timezone.now() - timedelta(hours=2))
+    coming = factories.MeetingFactory(network=network)
+    return [
+        reverse("circles:meeting_plan", args=[network.pk]),
+        reverse("circles:network_rules_edit", args=[network.pk]),
+        reverse("circles:meeting_edit", args=[coming.pk]),
+        reverse("circles:meeting_cancel", args=[past.pk]),
+        reverse("circles:meeting_attendance", args=[past.pk]),
+        reverse("circles:minutes_edit", args=[past.pk]),
+        reverse("circles:minutes_submit", args=[past.pk]),
+        reverse("circles:meeting_invite", args=[past.pk]),
+        "/svar/ugyldigt-token/",
+    ]
+
+
+@pytest.mark.parametrize("payload", GARBAGE, ids=range(len(GARBAGE)))
+def test_garbage_never_500s_and_writes_nothing(client, coordinator, member, endpoints, payload):
+    client.force_login(coordinator)
+    before = row_counts()
+    for url in endpoints:
+        response = client.post(url, payload)
+        assert response.status_code < 500, url
+        if response.status_code == 200:
+            assert "<html lang=\"da\">" in response.content.decode()
+    after = row_counts()
+    # the minutes endpoints may create the (empty) draft they edit; nothing else may change
+    assert {k: v for k, v in after.items() if k != "circles.Minutes"} == {
+        k: v for k, v in before.items() if k != "circles.Minutes"
+    }
+    assert Meeting.objects.filter(status=Meeting.Status.PLANNED).count() == 1
