@@ -28,6 +28,12 @@ class MinutesForm(forms.Form):
             raise forms.ValidationError(_("Referatet er for langt (højst 100.000 tegn). Upload det som fil."))
         return text
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors.pop("revision", None):  # hidden: its error must show where the user can see it
+            raise forms.ValidationError(_("Siden er forældet. Genindlæs siden, og prøv igen."))
+        return cleaned
+
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
         if upload and upload.size > settings.MINUTES_UPLOAD_MAX_BYTES:

@@ -185,6 +185,15 @@ def test_stale_edit_is_refused_and_changes_nothing(client, held, coordinator):
     assert minutes.text == "Første udgave"
 
 
+def test_a_broken_revision_is_shown_not_swallowed(client, held, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:minutes_edit", args=[held.pk]), {"text": "Ny tekst", "revision": "abc"}
+    )
+    assert "Siden er forældet" in response.content.decode()
+    assert services.minutes_for(held).text == ""
+
+
 def test_returned_minutes_can_be_fixed_and_resubmitted_and_every_version_is_kept(
     held, coordinator, office, django_capture_on_commit_callbacks, mailoutbox
 ):
