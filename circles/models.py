@@ -190,6 +190,15 @@ class Mandate(models.Model):
         return self.elected_on >= timezone.localdate() - timedelta(days=NEW_REPRESENTATIVE_DAYS)
 
 
+def prefetch_active_mandates(lookup: str = "mandates") -> models.Prefetch:
+    """Each person's current mandates with workplace and employer, as ``person.active_mandates``."""
+    return models.Prefetch(
+        lookup,
+        queryset=Mandate.objects.active().select_related("workplace__employer"),
+        to_attr="active_mandates",
+    )
+
+
 class Network(models.Model):
     class Kind(models.TextChoices):
         TR = "tr", _("TR-netværk")

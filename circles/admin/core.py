@@ -4,12 +4,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import Branch, Employer, Mandate, Membership, Network, Person, User, Workplace
+from ..models import (
+    Branch,
+    Employer,
+    Mandate,
+    Membership,
+    Network,
+    Person,
+    User,
+    Workplace,
+    prefetch_active_mandates,
+)
 from ..roles import CONSULTANT
 from ..services.people import person_invite
 from .scoping import BranchScopedAdmin, BranchScopedChoices
@@ -204,18 +214,12 @@ class PersonAdmin(BranchScopedAdmin):
         return [f for f in self.list_filter if f != "branch"]
 
     def get_queryset(self, request):
-        from django.db.models import Prefetch
-
         return (
             super()
             .get_queryset(request)
             .select_related("branch")
             .prefetch_related(
-                Prefetch(
-                    "mandates",
-                    queryset=Mandate.objects.active().select_related("workplace"),
-                    to_attr="active_mandates",
-                ),
+                prefetch_active_mandates(),
                 Prefetch(
                     "memberships",
                     queryset=Membership.objects.active().select_related("network"),

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..forms.meetings import GroundRulesForm
-from ..models import Mandate
+from ..models import prefetch_active_mandates
 from ..permissions import can_manage_network, get_network_for_user
 from ..services.meetings import network_rules_update, year_plan
 
@@ -17,13 +17,7 @@ def network_detail(request, network_id):
     memberships = (
         network.memberships.active()
         .select_related("person")
-        .prefetch_related(
-            Prefetch(
-                "person__mandates",
-                queryset=Mandate.objects.active().select_related("workplace__employer"),
-                to_attr="active_mandates",
-            )
-        )
+        .prefetch_related(prefetch_active_mandates("person__mandates"))
     )
     plan = year_plan(network)
     meetings = (
