@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -31,6 +32,12 @@ def _active_tr_mandate(person_ref="pk"):
 
 def _active_tr_membership(person_ref="pk"):
     return Membership.objects.active().filter(person=OuterRef(person_ref), tr_slot=True)
+
+
+def _count_per_branch(queryset):
+    """COUNT of a queryset correlated on its branch, as a subquery expression (0 when empty)."""
+    counted = queryset.order_by().values("branch").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 class MembershipForm(forms.ModelForm):
@@ -114,12 +121,13 @@ class BranchAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if not request.user.is_superuser:
             queryset = queryset.filter(pk=request.user.branch_id)
+        # correlated counts, not joins: a branch has thousands of people and hundreds of networks
+        networks = Network.objects.filter(branch=OuterRef("pk"), active=True)
         lonely = Person.objects.filter(branch=OuterRef("pk")).filter(
             Exists(_active_tr_mandate()), ~Exists(_active_tr_membership())
         )
         return queryset.annotate(
-            network_count=Count("networks", filter=Q(networks__active=True), distinct=True),
-            lonely_count=Count("people", filter=Q(people__in=lonely), distinct=True),
+            network_count=_count_per_branch(networks), lonely_count=_count_per_branch(lonely)
         )
 
     @admin.display(description=_("aktive netværk"), ordering="network_count")

@@ -282,3 +282,12 @@ def test_office_cannot_create_a_network_in_another_branch(client, office, other_
     )
     assert response.status_code == 200
     assert not Network.objects.filter(name="Fremmed netværk").exists()
+
+
+def test_branch_list_counts_networks_and_lonely_trs(client, office, network, member):
+    lonely = factories.PersonFactory(branch=network.branch)
+    factories.MandateFactory(person=lonely, role=Mandate.Role.TR)
+    factories.NetworkFactory(branch=network.branch, active=False)
+    client.force_login(office)
+    (row,) = client.get(_url(network.branch.__class__, "changelist")).context["cl"].result_list
+    assert (row.network_count, row.lonely_count) == (1, 1)
