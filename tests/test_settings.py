@@ -39,3 +39,23 @@ def test_danish_and_copenhagen(settings):
         and settings.CELERY_TASK_ACKS_LATE
         and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     )
+
+
+def test_static_files_collect_with_production_storage(tmp_path):
+    """The Docker image runs collectstatic; a vendored file pointing at a missing file breaks it."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "NETVAERK_VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles" / "staticfiles.json").read_text()
+    assert "vendor/bootstrap/bootstrap.min.css" in manifest
