@@ -187,6 +187,8 @@ elif CELERY_FILESYSTEM_BROKER:
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
         "processed_folder": str(CELERY_BROKER_FOLDER),
+        # Exchange tables (used by the worker's broadcast commands); the default is ./control.
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
 else:
