@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -295,6 +296,19 @@ class NetworkOverview(Network):
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(left_on__isnull=True)
+
+
+def active_member_count() -> Coalesce:
+    """A network's number of active members, as a correlated subquery (one index look-up per network)."""
+    counted = (
+        Membership.objects.active()
+        .filter(network=OuterRef("pk"))
+        .order_by()
+        .values("network")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 class Membership(models.Model):

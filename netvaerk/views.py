@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from circles.models import active_member_count
 from circles.permissions import networks_for_user, person_for
 from circles.roles import is_consultant, is_office
 
@@ -49,7 +49,7 @@ def home(request):
         networks_for_user(user)
         .filter(active=True)
         .select_related("branch", "coordinator")
-        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        .annotate(member_count=active_member_count())
         .order_by("name")
     )
     return render(request, "home.html", {"person": person, "networks": networks})

@@ -4,11 +4,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from netvaerk.admin import ModelAdmin, QuickListMixin
 
 from ..models import (
     Branch,
@@ -19,6 +21,7 @@ from ..models import (
     Person,
     User,
     Workplace,
+    active_member_count,
     prefetch_active_mandates,
 )
 from ..roles import CONSULTANT
@@ -113,7 +116,7 @@ class MandateInline(admin.TabularInline):
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(ModelAdmin):
     list_display = ["name", "union", "office_email", "network_count", "tr_without_network"]
     search_fields = ["name", "union"]
 
@@ -140,7 +143,7 @@ class BranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employer)
-class EmployerAdmin(admin.ModelAdmin):
+class EmployerAdmin(ModelAdmin):
     list_display = ["name", "kind", "workplace_count"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -154,7 +157,7 @@ class EmployerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Workplace)
-class WorkplaceAdmin(admin.ModelAdmin):
+class WorkplaceAdmin(ModelAdmin):
     list_display = ["name", "employer", "work_area", "municipality"]
     list_filter = ["work_area", "employer__kind", "municipality"]
     list_select_related = ["employer"]
@@ -230,7 +233,8 @@ class PersonAdmin(BranchScopedAdmin):
                 prefetch_active_mandates(),
                 Prefetch(
                     "memberships",
-                    queryset=Membership.objects.active().select_related("network"),
+                    # by network name: the default (person name) would join the person again
+                    queryset=Membership.objects.active().select_related("network").order_by("network__name"),
                     to_attr="active_memberships",
                 ),
             )
@@ -294,7 +298,6 @@ class MandateAdmin(BranchScopedAdmin):
     list_select_related = ["person", "workplace"]
     search_fields = ["person__name", "workplace__name"]
     autocomplete_fields = ["person", "workplace"]
-    date_hierarchy = "elected_on"
 
 
 class CoordinatorFilter(admin.SimpleListFilter):
@@ -400,11 +403,7 @@ class NetworkAdmin(BranchScopedAdmin):
         return ScopedNetworkForm
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
-        )
+        return super().get_queryset(request).annotate(member_count=active_member_count())
 
     @admin.display(description=_("medlemmer"), ordering="member_count")
     def member_count(self, obj):
@@ -465,7 +464,7 @@ class MembershipAdmin(BranchScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(QuickListMixin, DjangoUserAdmin):
     """Logins are the superuser's business; the office invites members from the person list."""
 
     list_display = ["username", "email", "first_name", "last_name", "branch", "is_staff", "is_active"]
