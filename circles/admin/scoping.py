@@ -1,4 +1,4 @@
-from django.contrib import admin
+from netvaerk.admin import ModelAdmin
 
 from ..models import Branch, Meeting, Network, Person
 
@@ -23,7 +23,7 @@ class BranchScopedChoices:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BranchScopedAdmin(BranchScopedChoices, admin.ModelAdmin):
+class BranchScopedAdmin(BranchScopedChoices, ModelAdmin):
     """Staff see only their own branch's rows; superusers see everything.
 
     ``branch_path`` is the lookup from the model to its Branch (``"branch"``, ``"network__branch"``...).

@@ -2,19 +2,20 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from netvaerk.admin import ModelAdmin
+
 from . import services
 from .models import OutboundEmail
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ModelAdmin):
     list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at", "short_error"]
     list_filter = ["status", "template", "created_at"]
     search_fields = ["to", "subject", "key"]
     date_hierarchy = "created_at"
     actions = ["resend"]
     readonly_fields = [field.name for field in OutboundEmail._meta.fields]
-    list_per_page = 50
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
