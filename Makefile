@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: install run test lint format check lock clean
+.PHONY: install run test lint format check lock clean bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Netværk needs Python >= 3.11"; exit 1; }
@@ -50,3 +50,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Page times at national scale; DATABASE_URL must point at an empty PostgreSQL database.
+bench: install
+	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL=postgres://... (an empty database)"; exit 1; }
+	$(PY) manage.py migrate --noinput
+	$(PY) tests/perf/national.py

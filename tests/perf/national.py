@@ -1,0 +1,249 @@
+"""Page times at national scale: `make bench` (needs DATABASE_URL pointing at an empty PostgreSQL).
+
+Loads 50 branches with 100 networks and 1,000 people each (5,000 networks, 50,000 people, mandates
+and memberships, 20,000 meetings, 8,000 minutes), runs ANALYZE, then times the coordinator pages
+and the office's admin lists against a trivial Django view on the same server (the DESIGN target:
+within 3x). Requests go through Django's full stack in-process, with production settings (DEBUG
+off, cached templates), so the figures are the server's time without the network.
+
+Not a test: it is run by hand, and it prints what it measured.
+"""
+
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netvaerk.settings")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 50)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import path  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from circles.models import (  # noqa: E402
+    Branch,
+    Employer,
+    Mandate,
+    Meeting,
+    Membership,
+    Minutes,
+    Network,
+    Person,
+    User,
+    Workplace,
+)
+from circles.roles import CONSULTANT, OFFICE  # noqa: E402
+
+BRANCHES, NETWORKS_PER_BRANCH, PEOPLE_PER_BRANCH = 50, 100, 1000
+RUNS = 15
+
+
+def load():
+    if Branch.objects.exists():
+        sys.exit("The database is not empty: point DATABASE_URL at an empty database for the benchmark.")
+    today = timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        employers = Employer.objects.bulk_create(
+            Employer(kind=Employer.Kind.MUNICIPALITY, name=f"Kommune {i:03d}") for i in range(BRANCHES * 2)
+        )
+        workplaces = Workplace.objects.bulk_create(
+            Workplace(
+                employer=employers[i % len(employers)],
+                name=f"Bosted {i:05d}",
+                work_area=Workplace.WorkArea.HOUSING,
+                municipality=f"Kommune {i % len(employers):03d}",
+            )
+            for i in range(BRANCHES * 100)
+        )
+        office_group, consultant_group = Group.objects.get(name=OFFICE), Group.objects.get(name=CONSULTANT)
+        for b in range(BRANCHES):
+            branch = Branch.objects.create(
+                name=f"Kreds {b:02d}", union="Socialpædagogerne", office_email=f"kreds{b}@example.org"
+            )
+            office = User.objects.create_user(f"kontor{b}", password="bench", is_staff=True, branch=branch)
+            office.groups.add(office_group)
+            consultant = User.objects.create_user(
+                f"konsulent{b}", password="bench", is_staff=True, branch=branch
+            )
+            consultant.groups.add(consultant_group)
+            people = Person.objects.bulk_create(
+                Person(
+                    branch=branch,
+                    name=f"Medlem {b:02d}-{p:04d}",
+                    email=f"m{b}-{p}@example.org",
+                    member_number=f"{p:06d}",
+                )
+                for p in range(PEOPLE_PER_BRANCH)
+            )
+            Mandate.objects.bulk_create(
+                Mandate(
+                    person=person,
+                    role=Mandate.Role.FTR if p % 10 == 0 else Mandate.Role.TR,
+                    workplace=workplaces[(b * 100 + p // 10) % len(workplaces)],
+                    elected_on=today - timedelta(days=30 + p),
+                )
+                for p, person in enumerate(people)
+            )
+            networks = []
+            for n in range(NETWORKS_PER_BRANCH):
+                kind = Network.Kind.TR if n % 4 else Network.Kind.AMR
+                networks.append(
+                    Network(
+                        branch=branch,
+                        kind=kind,
+                        name=f"Netværk {b:02d}-{n:03d}",
+                        employer=employers[(b * 2 + n % 2) % len(employers)],
+                        coordinator=people[n * 10],
+                        consultant=consultant if kind == Network.Kind.AMR else None,
+                        minimum_meetings=Network.DEFAULT_MINIMUM[kind],
+                    )
+                )
+            networks = Network.objects.bulk_create(networks)
+            # 990 of the 1,000 in a network; the last ten TRs are the ones without one
+            Membership.objects.bulk_create(
+                Membership(
+                    network=networks[p // 10],
+                    person=person,
+                    joined_on=today - timedelta(days=400),
+                    tr_slot=networks[p // 10].is_tr_network,
+                )
+                for p, person in enumerate(people[: PEOPLE_PER_BRANCH - 10])
+            )
+            meetings = Meeting.objects.bulk_create(
+                Meeting(
+                    network=network,
+                    starts_at=now + timedelta(days=90 * k - 200, hours=n % 8),
+                    place="Fagforeningshuset",
+                    theme=f"Tema {k}",
+                    status=Meeting.Status.HELD if k < 2 else Meeting.Status.PLANNED,
+                )
+                for n, network in enumerate(networks)
+                for k in range(4)
+            )
+            statuses = [Minutes.Status.SUBMITTED, Minutes.Status.APPROVED]
+            Minutes.objects.bulk_create(
+                Minutes(
+                    meeting=meeting,
+                    text="Referat",
+                    status=statuses[i % 2],
+                    revision=1,
+                    submitted_at=meeting.starts_at + timedelta(days=2),
+                    decided_at=meeting.starts_at + timedelta(days=5) if i % 2 else None,
+                )
+                for i, meeting in enumerate(m for m in meetings if m.status == Meeting.Status.HELD)
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def trivial(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("bench/trivial", trivial)]
+
+
+def measure():
+    from django.core.management import call_command
+
+    from netvaerk import urls as project_urls
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # the manifest production serves from
+
+    urlpatterns.extend(project_urls.urlpatterns)
+    settings.ROOT_URLCONF = __name__
+
+    branch = Branch.objects.get(name="Kreds 25")
+    network = Network.objects.filter(branch=branch, kind=Network.Kind.TR).order_by("pk")[5]
+    meeting = network.meetings.order_by("starts_at").first()
+    coordinator = network.coordinator
+    coordinator.user = coordinator.user or User.objects.create_user(
+        f"koord{coordinator.pk}", password="bench"
+    )
+    coordinator.save(update_fields=["user"])
+    office = User.objects.get(username="kontor25")
+
+    pages = [
+        (None, "trivial view (baseline)", "/bench/trivial"),
+        (office, "trivial logged-in page", "/accounts/password/change/"),
+        (office, "admin index", "/admin/"),
+        (coordinator.user, "coordinator: home", "/"),
+        (coordinator.user, "coordinator: network page", network.get_absolute_url()),
+        (coordinator.user, "coordinator: meeting page", meeting.get_absolute_url()),
+    ]
+    for model in [
+        "branch",
+        "person",
+        "mandate",
+        "network",
+        "membership",
+        "meeting",
+        "minutes",
+        "networkoverview",
+    ]:
+        pages.append((office, f"admin list: {model}", f"/admin/circles/{model}/"))
+    pages.append((office, "admin list: TR uden netværk", "/admin/circles/person/?netvaerk=tr_uden"))
+    pages.append((office, "admin list: minutes, all", "/admin/circles/minutes/?status=alle"))
+    pages.append((office, "admin list: overview, behind", "/admin/circles/networkoverview/?bagud=ja"))
+    pages.append((office, "admin list: outbox", "/admin/outbox/outboundemail/"))
+
+    clients = []
+    for user, _label, url in pages:
+        client = Client()
+        if user:
+            client.force_login(user)
+        for _ in range(3):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        clients.append(client)
+    # round robin, so that a noisy moment on the machine hits every page alike
+    times = [[] for _ in pages]
+    sql_times = [[] for _ in pages]
+    counts = [0] * len(pages)
+    for _ in range(RUNS):
+        for i, (client, (_user, _label, url)) in enumerate(zip(clients, pages)):
+            reset_queries()
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                client.get(url)
+                times[i].append((time.perf_counter() - start) * 1000)
+            sql_times[i].append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
+            counts[i] = len(queries)
+    results = [
+        (label, statistics.median(times[i]), statistics.median(sql_times[i]), counts[i])
+        for i, (_user, label, _url) in enumerate(pages)
+    ]
+
+    page, admin = results[1][1], results[2][1]
+    print(
+        f"{'page':34} {'median ms':>10} {'of it SQL':>10} {'queries':>8}"
+        f" {'x logged-in page':>17} {'x admin index':>14}"
+    )
+    for label, ms, sql_ms, count in results:
+        print(f"{label:34} {ms:10.1f} {sql_ms:10.1f} {count:8d} {ms / page:17.1f} {ms / admin:14.1f}")
+
+
+if __name__ == "__main__":
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark is about PostgreSQL at scale.")
+    if "--measure-only" not in sys.argv:
+        load()
+    measure()
