@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +24,22 @@ def test_member_sees_their_network_but_not_others(client, member, network, outsi
     content = client.get(reverse("home")).content.decode()
     assert network.name in content
     assert outsider.person.memberships.get().network.name not in content
+
+
+def test_networks_are_those_coordinated_or_joined_each_once(client, coordinator, branch, network):
+    person = coordinator.person
+    coordinated_only = factories.NetworkFactory(branch=branch, name="Koordineret uden medlemskab")
+    coordinated_only.coordinator = person
+    coordinated_only.save()
+    left = factories.NetworkFactory(branch=branch, kind="amr", name="Forladt AMR-netværk")
+    factories.MembershipFactory(
+        network=left, person=person, joined_on=date(2025, 1, 1), left_on=date(2025, 6, 1)
+    )
+    client.force_login(coordinator)
+    content = client.get(reverse("home")).content.decode()
+    assert content.count(network.name) == 1  # coordinator and member: listed once
+    assert "Koordineret uden medlemskab" in content
+    assert "Forladt AMR-netværk" not in content
 
 
 @pytest.mark.parametrize("who", ["office", "consultant"])
