@@ -1,7 +1,7 @@
 """Page times at national scale: `make bench` (needs DATABASE_URL pointing at an empty PostgreSQL).
 
 Loads 50 branches with 100 networks and 1,000 people each (5,000 networks, 50,000 people, mandates
-and memberships, 20,000 meetings, 8,000 minutes), runs ANALYZE, then times the coordinator pages
+and memberships, 20,000 meetings, 10,000 minutes), runs ANALYZE, then times the coordinator pages
 and the office's admin lists against a trivial Django view on the same server (the DESIGN target:
 within 3x). Requests go through Django's full stack in-process, with production settings (DEBUG
 off, cached templates), so the figures are the server's time without the network.
