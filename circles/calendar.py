@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .models import Meeting, Person
+from .models import Meeting, Person, Recipient
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
 
 
-def meeting_ics(meeting: Meeting, *, attendee: Person, method: str = REQUEST) -> str:
+def meeting_ics(meeting: Meeting, *, attendee: Person | Recipient, method: str = REQUEST) -> str:
     """A calendar object for one recipient (no other attendee is listed)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     network = meeting.network
@@ -54,7 +54,7 @@ def meeting_ics(meeting: Meeting, *, attendee: Person, method: str = REQUEST) ->
     return calendar.to_ical().decode()
 
 
-def ics_attachment(meeting: Meeting, *, attendee: Person, method: str = REQUEST) -> dict:
+def ics_attachment(meeting: Meeting, *, attendee: Person | Recipient, method: str = REQUEST) -> dict:
     return {
         "filename": "netvaerksmoede.ics",
         "content": meeting_ics(meeting, attendee=attendee, method=method),

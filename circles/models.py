@@ -1,6 +1,7 @@
 """Branches, people, mandates, networks, meetings and minutes. The database guards the invariants."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -441,7 +442,11 @@ class AgendaItem(models.Model):
 
 
 class Invitation(models.Model):
-    """A member's invitation to a meeting and their answer ("kommer / kommer ikke")."""
+    """An invitation to a meeting and the answer ("kommer / kommer ikke").
+
+    It goes to a person of the network, or to the staff user who facilitates it (the consultant of an
+    AMR network, who has a login but no member record): exactly one of the two.
+    """
 
     class Response(models.TextChoices):
         NONE = "", _("Intet svar")
@@ -452,7 +457,20 @@ class Invitation(models.Model):
         Meeting, verbose_name=_("møde"), on_delete=models.CASCADE, related_name="invitations"
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("medlem"), on_delete=models.CASCADE, related_name="invitations"
+        Person,
+        verbose_name=_("medlem"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        null=True,
+        blank=True,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("konsulent"),
+        on_delete=models.CASCADE,
+        related_name="meeting_invitations",
+        null=True,
+        blank=True,
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     response = models.CharField(_("svar"), max_length=3, choices=Response, blank=True, default=Response.NONE)
@@ -463,11 +481,30 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitationer")
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "person"], name="invitation_once_per_person")
+            models.UniqueConstraint(fields=["meeting", "person"], name="invitation_once_per_person"),
+            models.UniqueConstraint(fields=["meeting", "user"], name="invitation_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, user__isnull=True)
+                | Q(person__isnull=True, user__isnull=False),
+                name="invitation_person_or_user",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.person} → {self.meeting}"
+        return f"{self.recipient.name} → {self.meeting}"
+
+    @property
+    def recipient(self) -> "Recipient":
+        """Who the mail goes to, whether a member or the facilitating consultant."""
+        if self.person_id is not None:
+            return Recipient(name=self.person.name, email=self.person.email)
+        return Recipient(name=self.user.get_full_name() or self.user.username, email=self.user.email)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str
 
 
 class Attendance(models.Model):

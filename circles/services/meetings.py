@@ -115,7 +115,9 @@ def meeting_update(*, meeting: Meeting, by, draft: MeetingDraft) -> Meeting:
     meeting.save()
     _replace_agenda(meeting, draft.agenda)
     if moved and meeting.invited_at:
-        _send_round(meeting, meeting.invitations.select_related("person"), method=REQUEST, update=True)
+        _send_round(
+            meeting, meeting.invitations.select_related("person", "user"), method=REQUEST, update=True
+        )
     return meeting
 
 
@@ -126,7 +128,7 @@ def meeting_cancel(*, meeting: Meeting, by) -> Meeting:
     meeting.status = Meeting.Status.CANCELLED
     meeting.sequence += 1
     meeting.save(update_fields=["status", "sequence", "updated_at"])
-    _send_round(meeting, meeting.invitations.select_related("person"), method=CANCEL)
+    _send_round(meeting, meeting.invitations.select_related("person", "user"), method=CANCEL)
     return meeting
 
 
@@ -147,17 +149,20 @@ def meeting_invite(*, meeting: Meeting, by) -> int:
     _require_planned(meeting)
     if meeting.starts_at <= timezone.now():
         raise ValidationError(_("Mødet er begyndt: der kan ikke længere sendes invitationer."))
-    invited = set(meeting.invitations.values_list("person_id", flat=True))
-    Invitation.objects.bulk_create(
-        [
-            Invitation(meeting=meeting, person=person, token_hash=hash_token(secrets.token_urlsafe(32)))
-            for person in invitees(meeting).exclude(pk__in=invited)
-        ]
-    )
+    invited = set(meeting.invitations.exclude(person=None).values_list("person_id", flat=True))
+    new = [Invitation(meeting=meeting, person=person) for person in invitees(meeting).exclude(pk__in=invited)]
+    consultant = meeting.network.consultant
+    if consultant and consultant.email and not meeting.invitations.filter(user=consultant).exists():
+        new.append(
+            Invitation(meeting=meeting, user=consultant)
+        )  # the facilitator needs it in the calendar too
+    for invitation in new:
+        invitation.token_hash = hash_token(secrets.token_urlsafe(32))
+    Invitation.objects.bulk_create(new)
     pending = meeting.invitations.filter(
         Q(sent_sequence__isnull=True) | Q(sent_sequence__lt=meeting.sequence)
     )
-    count = _send_round(meeting, pending.select_related("person"), method=REQUEST)
+    count = _send_round(meeting, pending.select_related("person", "user"), method=REQUEST)
     if count == 0:
         raise ValidationError(_("Alle medlemmer er allerede inviteret."))
     meeting.invited_at = meeting.invited_at or timezone.now()
@@ -169,8 +174,8 @@ def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = Fa
     """One mail per invitation, each with its own .ics and a fresh answer link."""
     count = 0
     for invitation in invitations:
-        person = invitation.person
-        context = {"meeting": meeting, "network": meeting.network, "person": person, "update": update}
+        recipient = invitation.recipient
+        context = {"meeting": meeting, "network": meeting.network, "person": recipient, "update": update}
         if method == CANCEL:
             template = "circles/meeting_cancelled"
         else:
@@ -180,14 +185,15 @@ def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = Fa
             invitation.save(update_fields=["token_hash", "sent_sequence"])
             context["answer_url"] = reverse("circles:rsvp", args=[token])
             template = "circles/meeting_invitation"
+        who = invitation.person_id if invitation.person_id else f"user-{invitation.user_id}"
         enqueue(
             template,
-            to=person.email,
-            to_name=person.name,
-            key=f"meeting-{method.lower()}:{meeting.pk}:{person.pk}:{meeting.sequence}",
+            to=recipient.email,
+            to_name=recipient.name,
+            key=f"meeting-{method.lower()}:{meeting.pk}:{who}:{meeting.sequence}",
             context=context,
             branch=meeting.network.branch,
-            attachments=[ics_attachment(meeting, attendee=person, method=method)],
+            attachments=[ics_attachment(meeting, attendee=recipient, method=method)],
         )
         count += 1
     return count
@@ -195,7 +201,7 @@ def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = Fa
 
 def invitation_for_token(token: str) -> Invitation | None:
     return (
-        Invitation.objects.select_related("meeting__network", "person")
+        Invitation.objects.select_related("meeting__network", "person", "user")
         .filter(token_hash=hash_token(token))
         .first()
     )
@@ -220,7 +226,7 @@ def invitation_answer(*, token: str, coming: bool) -> Invitation:
 
 def attendance_candidates(meeting: Meeting):
     """Who can be ticked off: the invited, the network's members and its coordinator."""
-    invited = Invitation.objects.filter(meeting=meeting).values("person")
+    invited = Invitation.objects.filter(meeting=meeting, person__isnull=False).values("person")
     return Person.objects.filter(_network_people(meeting.network) | Q(pk__in=invited)).order_by("name")
 
 

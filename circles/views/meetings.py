@@ -50,7 +50,7 @@ def meeting_plan(request, network_id):
 def meeting_detail(request, meeting_id):
     meeting = get_meeting_for_user(request.user, meeting_id)
     can_manage = can_manage_network(request.user, meeting.network)
-    invitations = meeting.invitations.select_related("person").order_by("person__name")
+    invitations = meeting.invitations.select_related("person", "user").order_by("person__name")
     answers = {value: 0 for value, _label in Invitation.Response.choices}
     for invitation in invitations:
         answers[invitation.response] += 1
@@ -145,7 +145,9 @@ def meeting_attendance(request, meeting_id):
     present = set(meeting.attendance.values_list("person_id", flat=True))
     if not present:  # pre-fill from the answers
         present = set(
-            meeting.invitations.filter(response=Invitation.Response.YES).values_list("person_id", flat=True)
+            meeting.invitations.filter(response=Invitation.Response.YES, person__isnull=False).values_list(
+                "person_id", flat=True
+            )
         )
     form = AttendanceForm(request.POST or None, candidates=candidates, initial={"present": sorted(present)})
     if request.method == "POST" and form.is_valid():

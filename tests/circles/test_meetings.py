@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from circles.models import Attendance, Invitation, Meeting
 from circles.services.meetings import hash_token
@@ -241,6 +242,50 @@ def test_inviting_twice_does_not_send_twice(
     newcomer = factories.MembershipFactory(network=meeting.network).person
     invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
     assert len(mailoutbox) == 3 and newcomer.email in mailoutbox[-1].to[0]
+
+
+def test_the_facilitating_consultant_gets_the_calendar_too(
+    client, meeting, coordinator, member, consultant, mailoutbox, django_capture_on_commit_callbacks
+):
+    consultant.first_name, consultant.last_name = "Dorthe", "Konsulent"
+    consultant.save()
+    meeting.network.consultant = consultant
+    meeting.network.save()
+    response = invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    assert "Invitationen er sendt til 3 personer" in response.content.decode()
+    (mail,) = [m for m in mailoutbox if consultant.email in m.to[0]]
+    assert mail.to == [f"Dorthe Konsulent <{consultant.email}>"] and "Hej Dorthe Konsulent" in mail.body
+    (ics,) = [a for a in mail.attachments if getattr(a, "get_content_type", lambda: "")() == "text/calendar"]
+    event = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]
+    assert str(event["attendee"]) == f"mailto:{consultant.email}"
+    assert member.email not in mail.body and coordinator.email not in mail.body
+
+    # the answer page greets the consultant; inviting again sends nothing new
+    client.logout()
+    client.post(answer_link(mail), {"svar": "kommer"})
+    assert Invitation.objects.get(meeting=meeting, user=consultant).response == Invitation.Response.YES
+    client.force_login(coordinator)
+    page = client.get(reverse("circles:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "Dorthe Konsulent" in page and "(konsulent)" in page
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 3
+
+    # cancelling reaches the consultant as well
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("circles:meeting_cancel", args=[meeting.pk]))
+    cancelled = [m for m in mailoutbox[3:] if consultant.email in m.to[0]]
+    assert len(cancelled) == 1 and cancelled[0].subject.startswith("Aflyst")
+
+
+def test_a_consultant_without_an_email_is_not_invited(
+    client, meeting, coordinator, member, consultant, mailoutbox, django_capture_on_commit_callbacks
+):
+    consultant.email = ""
+    consultant.save()
+    meeting.network.consultant = consultant
+    meeting.network.save()
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 2 and not Invitation.objects.filter(user=consultant).exists()
 
 
 def test_moving_the_meeting_sends_an_update_and_cancelling_a_cancel(

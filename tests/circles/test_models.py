@@ -146,6 +146,25 @@ def test_invitation_once_per_person(member, network):
     )
 
 
+def test_invitation_once_per_consultant(consultant, network):
+    meeting = factories.MeetingFactory(network=network)
+    Invitation.objects.create(meeting=meeting, user=consultant, token_hash="a" * 64)
+    violates(
+        "invitation_once_per_user",
+        lambda: Invitation.objects.create(meeting=meeting, user=consultant, token_hash="b" * 64),
+    )
+
+
+@pytest.mark.parametrize("both", [True, False])
+def test_invitation_goes_to_a_person_or_a_user_never_both_or_neither(member, consultant, network, both):
+    meeting = factories.MeetingFactory(network=network)
+    recipients = {"person": member.person, "user": consultant} if both else {}
+    violates(
+        "invitation_person_or_user",
+        lambda: Invitation.objects.create(meeting=meeting, token_hash="c" * 64, **recipients),
+    )
+
+
 def test_attendance_once_per_person(member, network):
     meeting = factories.MeetingFactory(network=network)
     Attendance.objects.create(meeting=meeting, person=member.person)
