@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -446,3 +448,35 @@ def test_ground_rules_are_edited_by_the_coordinator(client, network, coordinator
     )
     network.refresh_from_db()
     assert network.ground_rules == "Vi taler om opgaver"
+
+
+# speed --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page, row", [("meeting_detail", "list-group-item d-flex"), ("meeting_attendance", 'name="present"')]
+)
+def test_meeting_pages_query_count_is_the_same_at_3_and_30_invited(
+    client, past_meeting, coordinator, page, row
+):
+    """The answers list and the attendance list do not cost a query per person."""
+    network = past_meeting.network
+
+    def add(count):
+        for _ in range(count):
+            person = factories.MembershipFactory(network=network).person
+            factories.MandateFactory(person=person)
+            Invitation.objects.create(
+                meeting=past_meeting, person=person, token_hash=hash_token(str(person.pk)), response="yes"
+            )
+
+    client.force_login(coordinator)
+    url = reverse(f"circles:{page}", args=[past_meeting.pk])
+    add(3)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add(27)
+    with CaptureQueriesContext(connection) as large:
+        content = client.get(url).content.decode()
+    assert content.count(row) >= 30
+    assert len(small) == len(large) <= 15, [q["sql"][:120] for q in large.captured_queries]
