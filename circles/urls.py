@@ -7,6 +7,7 @@ app_name = "circles"
 urlpatterns = [
     # networks (network page, year plan, ground rules)
     path("netvaerk/<int:network_id>/", networks.network_detail, name="network_detail"),
+    path("netvaerk/<int:network_id>/moeder/", networks.network_meetings, name="network_meetings"),
     path("netvaerk/<int:network_id>/leveregler/", networks.network_rules_edit, name="network_rules_edit"),
     # meetings (planning, invitations, answers, attendance)
     path("netvaerk/<int:network_id>/planlaeg/", meetings.meeting_plan, name="meeting_plan"),

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..filters import MeetingFilter
 from ..forms.meetings import GroundRulesForm
 from ..models import prefetch_active_mandates
 from ..permissions import can_manage_network, get_network_for_user
@@ -20,15 +22,7 @@ def network_detail(request, network_id):
         .prefetch_related(prefetch_active_mandates("person__mandates"))
     )
     plan = year_plan(network)
-    meetings = (
-        network.meetings.filter(starts_at__year=plan["year"])
-        .select_related("minutes")
-        .annotate(
-            coming=Count("invitations", filter=Q(invitations__response="yes")),
-            invited=Count("invitations"),
-        )
-        .order_by("starts_at")
-    )
+    meetings = _with_answers(network.meetings.filter(starts_at__year=plan["year"])).order_by("starts_at")
     return render(
         request,
         "circles/network_detail.html",
@@ -39,6 +33,37 @@ def network_detail(request, network_id):
             "meetings": meetings,
             "now": timezone.now(),
             "can_manage": can_manage_network(request.user, network),
+        },
+    )
+
+
+def _with_answers(meetings):
+    """Meetings with their minutes and how many of the invited have said they are coming."""
+    return meetings.select_related("minutes").annotate(
+        coming=Count("invitations", filter=Q(invitations__response="yes")),
+        invited=Count("invitations"),
+    )
+
+
+@login_required
+def network_meetings(request, network_id):
+    """All the network's meetings through the years, newest first, filtered by year, status and minutes."""
+    network = get_network_for_user(request.user, network_id)
+    years = [moment.year for moment in network.meetings.datetimes("starts_at", "year", order="DESC")]
+    meeting_filter = MeetingFilter(request.GET or None, queryset=network.meetings.all(), years=years)
+    meetings = _with_answers(meeting_filter.qs).order_by("-starts_at")
+    page = Paginator(meetings, 25).get_page(request.GET.get("side"))
+    query = request.GET.copy()
+    query.pop("side", None)
+    return render(
+        request,
+        "circles/network_meetings.html",
+        {
+            "network": network,
+            "filter": meeting_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
         },
     )
 
