@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from netvaerk.outbox.services import enqueue
 
-from ..models import Meeting, Minutes, MinutesAttachment, MinutesVersion, Network, Person
+from ..models import Meeting, Minutes, MinutesAttachment, MinutesVersion, Network, Person, Recipient
 from ..uploads import safe_filename, sniff
 
 
@@ -115,6 +115,19 @@ def minutes_submit(*, meeting: Meeting, by) -> Minutes:
             to_name=person.name,
             key=f"minutes-submitted:{minutes.pk}:v{number}:{person.pk}",
             context={**context, "person": person},
+            branch=network.branch,
+        )
+    consultant = network.consultant
+    if consultant is not None and consultant.email:  # the facilitator of an AMR network follows its minutes
+        facilitator = Recipient(
+            name=consultant.get_full_name() or consultant.username, email=consultant.email
+        )
+        enqueue(
+            "circles/minutes_submitted",
+            to=facilitator.email,
+            to_name=facilitator.name,
+            key=f"minutes-submitted:{minutes.pk}:v{number}:user-{consultant.pk}",
+            context={**context, "person": facilitator},
             branch=network.branch,
         )
     enqueue(

@@ -1,6 +1,7 @@
 """Minutes: writing, uploading, submitting, reviewing; who may read them; what the mails contain."""
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -150,6 +151,20 @@ def test_submit_locks_keeps_a_version_and_mails_a_link(
         assert len(mail.to) == 1 and not mail.cc and not mail.bcc
         assert SECRET not in mail.body and SECRET not in mail.alternatives[0][0] and not mail.attachments
         assert f"/moede/{held.pk}/referat/" in mail.body
+
+
+def test_the_facilitating_consultant_gets_the_link_and_can_open_it(
+    client, held, coordinator, consultant, django_capture_on_commit_callbacks, mailoutbox
+):
+    held.network.consultant = consultant
+    held.network.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(held, coordinator, confidential=True)
+    (mail,) = [m for m in mailoutbox if consultant.email in m.to[0]]
+    assert SECRET not in mail.body and not mail.attachments
+    link = re.search(r"http://[^/\s]+(/moede/\d+/referat/)", mail.body).group(1)
+    client.force_login(consultant)
+    assert SECRET in client.get(link).content.decode()
 
 
 def test_confidential_minutes_mail_says_so(held, coordinator, django_capture_on_commit_callbacks, mailoutbox):
