@@ -496,15 +496,27 @@ class Invitation(models.Model):
     @property
     def recipient(self) -> "Recipient":
         """Who the mail goes to, whether a member or the facilitating consultant."""
-        if self.person_id is not None:
-            return Recipient(name=self.person.name, email=self.person.email)
-        return Recipient(name=self.user.get_full_name() or self.user.username, email=self.user.email)
+        return Recipient.of_person(self.person) if self.person_id else Recipient.of_user(self.user)
 
 
 @dataclass(frozen=True)
 class Recipient:
+    """One mail's addressee: a member, or a staff user such as the facilitating consultant.
+
+    ``key`` tells them apart in outbox keys (a member's is their id, as it always was).
+    """
+
     name: str
     email: str
+    key: str
+
+    @classmethod
+    def of_person(cls, person: "Person") -> "Recipient":
+        return cls(name=person.name, email=person.email, key=str(person.pk))
+
+    @classmethod
+    def of_user(cls, user: "User") -> "Recipient":
+        return cls(name=user.get_full_name() or user.username, email=user.email, key=f"user-{user.pk}")
 
 
 class Attendance(models.Model):

@@ -185,12 +185,11 @@ def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = Fa
             invitation.save(update_fields=["token_hash", "sent_sequence"])
             context["answer_url"] = reverse("circles:rsvp", args=[token])
             template = "circles/meeting_invitation"
-        who = invitation.person_id if invitation.person_id else f"user-{invitation.user_id}"
         enqueue(
             template,
             to=recipient.email,
             to_name=recipient.name,
-            key=f"meeting-{method.lower()}:{meeting.pk}:{who}:{meeting.sequence}",
+            key=f"meeting-{method.lower()}:{meeting.pk}:{recipient.key}:{meeting.sequence}",
             context=context,
             branch=meeting.network.branch,
             attachments=[ics_attachment(meeting, attendee=recipient, method=method)],

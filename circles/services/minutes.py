@@ -64,18 +64,23 @@ def minutes_save(
     return minutes
 
 
-def recipients(minutes: Minutes):
-    """Who gets the minutes: the participants, else the invited, else the active members."""
+def recipients(minutes: Minutes) -> list[Recipient]:
+    """Who gets the minutes: the participants, else the invited, else the active members; and the
+    facilitating consultant, who follows an AMR network's minutes."""
     meeting = minutes.meeting
+    people = []
     for queryset in (
         Person.objects.filter(attendance__meeting=meeting),
         Person.objects.filter(invitations__meeting=meeting),
         Person.objects.filter(memberships__network=meeting.network, memberships__left_on__isnull=True),
     ):
-        people = list(queryset.distinct().order_by("name"))
+        people = [Recipient.of_person(person) for person in queryset.distinct().order_by("name")]
         if people:
-            return people
-    return []
+            break
+    consultant = meeting.network.consultant
+    if consultant is not None and consultant.email:
+        people.append(Recipient.of_user(consultant))
+    return people
 
 
 @transaction.atomic
@@ -113,21 +118,8 @@ def minutes_submit(*, meeting: Meeting, by) -> Minutes:
             "circles/minutes_submitted",
             to=person.email,
             to_name=person.name,
-            key=f"minutes-submitted:{minutes.pk}:v{number}:{person.pk}",
+            key=f"minutes-submitted:{minutes.pk}:v{number}:{person.key}",
             context={**context, "person": person},
-            branch=network.branch,
-        )
-    consultant = network.consultant
-    if consultant is not None and consultant.email:  # the facilitator of an AMR network follows its minutes
-        facilitator = Recipient(
-            name=consultant.get_full_name() or consultant.username, email=consultant.email
-        )
-        enqueue(
-            "circles/minutes_submitted",
-            to=facilitator.email,
-            to_name=facilitator.name,
-            key=f"minutes-submitted:{minutes.pk}:v{number}:user-{consultant.pk}",
-            context={**context, "person": facilitator},
             branch=network.branch,
         )
     enqueue(
