@@ -152,10 +152,9 @@ def meeting_invite(*, meeting: Meeting, by) -> int:
     invited = set(meeting.invitations.exclude(person=None).values_list("person_id", flat=True))
     new = [Invitation(meeting=meeting, person=person) for person in invitees(meeting).exclude(pk__in=invited)]
     consultant = meeting.network.consultant
+    # the facilitating consultant needs the meeting in their calendar too
     if consultant and consultant.email and not meeting.invitations.filter(user=consultant).exists():
-        new.append(
-            Invitation(meeting=meeting, user=consultant)
-        )  # the facilitator needs it in the calendar too
+        new.append(Invitation(meeting=meeting, user=consultant))
     for invitation in new:
         invitation.token_hash = hash_token(secrets.token_urlsafe(32))
     Invitation.objects.bulk_create(new)
