@@ -30,7 +30,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection, reset_queries, transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -220,7 +220,6 @@ def measure():
     counts = [0] * len(pages)
     for _ in range(RUNS):
         for i, (client, (_user, _label, url)) in enumerate(zip(clients, pages)):
-            reset_queries()
             with CaptureQueriesContext(connection) as queries:
                 start = time.perf_counter()
                 client.get(url)
