@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .models import Meeting, Person, Recipient
+from netvaerk.outbox.recipients import Recipient
+
+from .models import Meeting, Person
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from circles.views.home import home
+
 from . import views
 
 admin.site.site_header = _("Netværk – kredskontoret")
@@ -9,7 +11,7 @@ admin.site.site_title = _("Netværk")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("netvaerk.accounts")),
     path("admin/", admin.site.urls),

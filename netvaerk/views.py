@@ -1,14 +1,8 @@
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from circles.models import active_member_count
-from circles.permissions import networks_for_user, person_for
-from circles.roles import is_consultant, is_office
 
 
 @never_cache
@@ -37,19 +31,3 @@ def _broker_status() -> str:
     if settings.CELERY_FILESYSTEM_BROKER:
         return "ok" if settings.CELERY_BROKER_FOLDER.is_dir() else "down"
     return "inline"
-
-
-@login_required
-def home(request):
-    user = request.user
-    if user.is_staff and (user.is_superuser or is_office(user) or is_consultant(user)):
-        return redirect("admin:index")
-    person = person_for(user)
-    networks = (
-        networks_for_user(user)
-        .filter(active=True)
-        .select_related("branch", "coordinator")
-        .annotate(member_count=active_member_count())
-        .order_by("name")
-    )
-    return render(request, "home.html", {"person": person, "networks": networks})

@@ -34,6 +34,7 @@ class EmployerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Employer
 
+    branch = factory.SubFactory(BranchFactory)
     kind = models.Employer.Kind.MUNICIPALITY
     name = factory.Sequence(lambda n: f"Kommune {n}")
 
@@ -64,7 +65,9 @@ class MandateFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     role = models.Mandate.Role.TR
-    workplace = factory.SubFactory(WorkplaceFactory)
+    workplace = factory.SubFactory(
+        WorkplaceFactory, employer__branch=factory.SelfAttribute("...person.branch")
+    )
     elected_on = factory.LazyFunction(lambda: date.today() - timedelta(days=800))
 
 
@@ -75,7 +78,7 @@ class NetworkFactory(factory.django.DjangoModelFactory):
     branch = factory.SubFactory(BranchFactory)
     kind = models.Network.Kind.TR
     name = factory.Sequence(lambda n: f"TR-netværk {n}")
-    employer = factory.SubFactory(EmployerFactory)
+    employer = factory.SubFactory(EmployerFactory, branch=factory.SelfAttribute("..branch"))
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -1,10 +1,9 @@
-"""Admin for meetings and minutes: the office's review queue and the network year overview."""
+"""Admin for minutes: the office's review queue."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -13,35 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import AgendaItem, Attendance, Meeting, Minutes, MinutesVersion, NetworkOverview
-from ..services.meetings import year_bounds
+from ..models import Minutes, MinutesVersion
 from ..services.minutes import minutes_approve, minutes_return
 from .scoping import BranchScopedAdmin
-
-
-class AgendaInline(admin.TabularInline):
-    model = AgendaItem
-    extra = 0
-
-
-class AttendanceInline(admin.TabularInline):
-    model = Attendance
-    extra = 0
-    autocomplete_fields = ["person"]
-
-
-@admin.register(Meeting)
-class MeetingAdmin(BranchScopedAdmin):
-    branch_path = "network__branch"
-    list_display = ["starts_at", "network", "theme", "status", "duration_minutes"]
-    list_filter = ["status", "network__kind", ("starts_at", admin.DateFieldListFilter)]
-    list_select_related = ["network"]
-    search_fields = ["network__name", "theme", "place"]
-    date_hierarchy = "starts_at"
-    autocomplete_fields = ["network"]
-    inlines = [AgendaInline, AttendanceInline]
-    readonly_fields = ["uid", "sequence", "invited_at", "created_by", "created_at", "updated_at"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReturnForm(forms.Form):
@@ -249,99 +222,3 @@ class MinutesAdmin(BranchScopedAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )
-
-
-class BehindFilter(admin.SimpleListFilter):
-    title = _("mål for året")
-    parameter_name = "bagud"
-
-    def lookups(self, request, model_admin):
-        return [("ja", _("Bagud")), ("nej", _("Når målet"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "ja":
-            return queryset.filter(behind=True)
-        if self.value() == "nej":
-            return queryset.filter(behind=False)
-        return queryset
-
-
-@admin.register(NetworkOverview)
-class NetworkOverviewAdmin(BranchScopedAdmin):
-    list_display = [
-        "name",
-        "kind",
-        "coordinator",
-        "held",
-        "planned",
-        "minimum_meetings",
-        "minutes_outstanding",
-        "last_meeting",
-        "status",
-    ]
-    list_filter = [BehindFilter, "kind"]
-    list_select_related = ["coordinator"]
-    search_fields = ["name"]
-    ordering = ["name"]
-
-    def get_queryset(self, request):
-        now = timezone.now()
-        start, end = year_bounds(timezone.localdate().year)
-        this_year = Q(meetings__starts_at__gte=start, meetings__starts_at__lt=end)
-        queryset = (
-            super()
-            .get_queryset(request)
-            .filter(active=True)
-            .annotate(
-                held_count=Count("meetings", filter=this_year & Q(meetings__status=Meeting.Status.HELD)),
-                planned_count=Count(
-                    "meetings", filter=this_year & Q(meetings__status=Meeting.Status.PLANNED)
-                ),
-                outstanding=Count(
-                    "meetings",
-                    filter=Q(meetings__status=Meeting.Status.HELD)
-                    & ~Q(meetings__minutes__status=Minutes.Status.APPROVED),
-                ),
-                last_held=Max(
-                    "meetings__starts_at",
-                    filter=Q(meetings__status=Meeting.Status.HELD, meetings__starts_at__lte=now),
-                ),
-            )
-            .annotate(
-                behind=Case(
-                    When(Q(held_count__lt=F("minimum_meetings") - F("planned_count")), then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                )
-            )
-        )
-        return queryset
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("afholdt i år"), ordering="held_count")
-    def held(self, obj):
-        return obj.held_count
-
-    @admin.display(description=_("planlagt"), ordering="planned_count")
-    def planned(self, obj):
-        return obj.planned_count
-
-    @admin.display(description=_("referater mangler"), ordering="outstanding")
-    def minutes_outstanding(self, obj):
-        return obj.outstanding
-
-    @admin.display(description=_("seneste møde"), ordering="last_held")
-    def last_meeting(self, obj):
-        return timezone.localtime(obj.last_held).strftime("%d.%m.%Y") if obj.last_held else "—"
-
-    @admin.display(description=_("status"), boolean=False, ordering="behind")
-    def status(self, obj):
-        return _("Bagud") if obj.behind else _("OK")

@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from netvaerk.outbox.recipients import Recipient
 from netvaerk.outbox.services import enqueue
 
-from ..models import Meeting, Minutes, MinutesAttachment, MinutesVersion, Network, Person, Recipient
+from ..models import Meeting, Minutes, MinutesAttachment, MinutesVersion, Network, Person
 from ..uploads import safe_filename, sniff
 
 

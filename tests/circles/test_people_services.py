@@ -6,7 +6,8 @@ from django.db import connection
 from django.utils import timezone
 
 from circles.models import Membership, Network
-from circles.services.people import membership_add, person_invite
+from circles.services.accounts import person_invite
+from circles.services.people import membership_add
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
 

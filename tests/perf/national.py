@@ -61,18 +61,6 @@ def load():
     today = timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
-        employers = Employer.objects.bulk_create(
-            Employer(kind=Employer.Kind.MUNICIPALITY, name=f"Kommune {i:03d}") for i in range(BRANCHES * 2)
-        )
-        workplaces = Workplace.objects.bulk_create(
-            Workplace(
-                employer=employers[i % len(employers)],
-                name=f"Bosted {i:05d}",
-                work_area=Workplace.WorkArea.HOUSING,
-                municipality=f"Kommune {i % len(employers):03d}",
-            )
-            for i in range(BRANCHES * 100)
-        )
         office_group, consultant_group = Group.objects.get(name=OFFICE), Group.objects.get(name=CONSULTANT)
         for b in range(BRANCHES):
             branch = Branch.objects.create(
@@ -84,6 +72,20 @@ def load():
                 f"konsulent{b}", password="bench", is_staff=True, branch=branch
             )
             consultant.groups.add(consultant_group)
+            # each branch keeps its own two employers and a hundred workplaces
+            employers = Employer.objects.bulk_create(
+                Employer(branch=branch, kind=Employer.Kind.MUNICIPALITY, name=f"Kommune {b * 2 + i:03d}")
+                for i in range(2)
+            )
+            workplaces = Workplace.objects.bulk_create(
+                Workplace(
+                    employer=employers[i % 2],
+                    name=f"Bosted {b * 100 + i:05d}",
+                    work_area=Workplace.WorkArea.HOUSING,
+                    municipality=employers[i % 2].name,
+                )
+                for i in range(100)
+            )
             people = Person.objects.bulk_create(
                 Person(
                     branch=branch,
@@ -97,7 +99,7 @@ def load():
                 Mandate(
                     person=person,
                     role=Mandate.Role.FTR if p % 10 == 0 else Mandate.Role.TR,
-                    workplace=workplaces[(b * 100 + p // 10) % len(workplaces)],
+                    workplace=workplaces[(p // 10) % len(workplaces)],
                     elected_on=today - timedelta(days=30 + p),
                 )
                 for p, person in enumerate(people)
@@ -110,7 +112,7 @@ def load():
                         branch=branch,
                         kind=kind,
                         name=f"Netværk {b:02d}-{n:03d}",
-                        employer=employers[(b * 2 + n % 2) % len(employers)],
+                        employer=employers[n % 2],
                         coordinator=people[n * 10],
                         consultant=consultant if kind == Network.Kind.AMR else None,
                         minimum_meetings=Network.DEFAULT_MINIMUM[kind],

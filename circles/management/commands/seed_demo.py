@@ -38,9 +38,10 @@ BRANCHES = {
     "syd": ("Region Syd", "Dansk Socialrådgiverforening", "region.syd@example.org"),
 }
 
-# employer name → (kind, [(workplace, work area, municipality)])
+# employer name → (branch that keeps it, kind, [(workplace, work area, municipality)])
 EMPLOYERS = {
     "Region Midtjylland": (
+        "mv",
         Employer.Kind.REGION,
         [
             ("Døgninstitutionen Fjordbakken", Area.RESIDENTIAL, "Skive"),
@@ -49,6 +50,7 @@ EMPLOYERS = {
         ],
     ),
     "Viborg Kommune": (
+        "mv",
         Employer.Kind.MUNICIPALITY,
         [
             ("Bostedet Hedebo", Area.HOUSING, "Viborg"),
@@ -57,6 +59,7 @@ EMPLOYERS = {
         ],
     ),
     "Herning Kommune": (
+        "mv",
         Employer.Kind.MUNICIPALITY,
         [
             ("Botilbuddet Engholm", Area.HOUSING, "Herning"),
@@ -64,6 +67,7 @@ EMPLOYERS = {
         ],
     ),
     "Holstebro Kommune": (
+        "mv",
         Employer.Kind.MUNICIPALITY,
         [
             ("Ungehuset Vestergade", Area.RESIDENTIAL, "Holstebro"),
@@ -71,6 +75,7 @@ EMPLOYERS = {
         ],
     ),
     "Aarhus Kommune": (
+        "oj",
         Employer.Kind.MUNICIPALITY,
         [
             ("Bostedet Skovlyst", Area.HOUSING, "Aarhus"),
@@ -79,14 +84,20 @@ EMPLOYERS = {
         ],
     ),
     "Randers Kommune": (
+        "oj",
         Employer.Kind.MUNICIPALITY,
         [
             ("Bofællesskabet Gudenåen", Area.HOUSING, "Randers"),
             ("Værestedet Tøjhushaven", Area.SUPPORT_CENTRE, "Randers"),
         ],
     ),
-    "Norddjurs Kommune": (Employer.Kind.MUNICIPALITY, [("Bostedet Kattegatvej", Area.HOUSING, "Grenaa")]),
+    "Norddjurs Kommune": (
+        "oj",
+        Employer.Kind.MUNICIPALITY,
+        [("Bostedet Kattegatvej", Area.HOUSING, "Grenaa")],
+    ),
     "Aabenraa Kommune": (
+        "syd",
         Employer.Kind.MUNICIPALITY,
         [
             ("Jobcenter Aabenraa", Area.JOB_CENTRE, "Aabenraa"),
@@ -94,6 +105,7 @@ EMPLOYERS = {
         ],
     ),
     "Sønderborg Kommune": (
+        "syd",
         Employer.Kind.MUNICIPALITY,
         [
             ("Jobcenter Sønderborg", Area.JOB_CENTRE, "Sønderborg"),
@@ -207,8 +219,12 @@ class Command(BaseCommand):
             for code, (name, union, email) in BRANCHES.items()
         }
         workplaces = {}
-        for employer_name, (kind, places) in EMPLOYERS.items():
-            employer, _ = Employer.objects.get_or_create(name=employer_name, defaults={"kind": kind})
+        employers = {}
+        for employer_name, (code, kind, places) in EMPLOYERS.items():
+            employer, _ = Employer.objects.get_or_create(
+                branch=branches[code], name=employer_name, defaults={"kind": kind}
+            )
+            employers[employer_name] = employer
             for name, area, municipality in places:
                 workplaces[name], _ = Workplace.objects.get_or_create(
                     employer=employer, name=name, defaults={"work_area": area, "municipality": municipality}
@@ -248,7 +264,7 @@ class Command(BaseCommand):
                 name=name,
                 defaults={
                     "kind": kind,
-                    "employer": Employer.objects.get(name=employer) if employer else None,
+                    "employer": employers[employer] if employer else None,
                     "municipality_group": group,
                     "coordinator": people[coordinator] if coordinator else None,
                     "consultant": consultant if kind != Network.Kind.TR and code == "oj" else None,

@@ -1,0 +1,86 @@
+"""Admin for branches, employers, workplaces and logins."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from netvaerk.admin import ModelAdmin, QuickListMixin
+
+from ..models import (
+    Branch,
+    Employer,
+    Network,
+    Person,
+    User,
+    Workplace,
+)
+from .people import _active_tr_mandate, _active_tr_membership
+
+
+def _count_per_branch(queryset):
+    """COUNT of a queryset correlated on its branch, as a subquery expression (0 when empty)."""
+    counted = queryset.order_by().values("branch").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+@admin.register(Branch)
+class BranchAdmin(ModelAdmin):
+    list_display = ["name", "union", "office_email", "network_count", "tr_without_network"]
+    search_fields = ["name", "union"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            queryset = queryset.filter(pk=request.user.branch_id)
+        # correlated counts, not joins: a branch has thousands of people and hundreds of networks
+        networks = Network.objects.filter(branch=OuterRef("pk"), active=True)
+        lonely = Person.objects.filter(branch=OuterRef("pk")).filter(
+            Exists(_active_tr_mandate()), ~Exists(_active_tr_membership())
+        )
+        return queryset.annotate(
+            network_count=_count_per_branch(networks), lonely_count=_count_per_branch(lonely)
+        )
+
+    @admin.display(description=_("aktive netværk"), ordering="network_count")
+    def network_count(self, obj):
+        return obj.network_count
+
+    @admin.display(description=_("TR uden netværk"), ordering="lonely_count")
+    def tr_without_network(self, obj):
+        return obj.lonely_count
+
+
+@admin.register(Employer)
+class EmployerAdmin(ModelAdmin):
+    list_display = ["name", "kind", "workplace_count"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(workplace_count=Count("workplaces"))
+
+    @admin.display(description=_("arbejdspladser"), ordering="workplace_count")
+    def workplace_count(self, obj):
+        return obj.workplace_count
+
+
+@admin.register(Workplace)
+class WorkplaceAdmin(ModelAdmin):
+    list_display = ["name", "employer", "work_area", "municipality"]
+    list_filter = ["work_area", "employer__kind", "municipality"]
+    list_select_related = ["employer"]
+    search_fields = ["name", "municipality", "employer__name"]
+    autocomplete_fields = ["employer"]
+
+
+@admin.register(User)
+class UserAdmin(QuickListMixin, DjangoUserAdmin):
+    """Logins are the superuser's business; the office invites members from the person list."""
+
+    list_display = ["username", "email", "first_name", "last_name", "branch", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups", "branch"]
+    list_select_related = ["branch"]
+    fieldsets = [*DjangoUserAdmin.fieldsets, (_("Kreds"), {"fields": ["branch"]})]
+    add_fieldsets = [*DjangoUserAdmin.add_fieldsets, (_("Kreds"), {"fields": ["branch"]})]

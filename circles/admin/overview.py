@@ -1,0 +1,106 @@
+"""The office's overview of every network's year."""
+
+from django.contrib import admin
+from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Meeting, Minutes, NetworkOverview
+from ..services.meetings import year_bounds
+from .scoping import BranchScopedAdmin
+
+
+class BehindFilter(admin.SimpleListFilter):
+    title = _("mål for året")
+    parameter_name = "bagud"
+
+    def lookups(self, request, model_admin):
+        return [("ja", _("Bagud")), ("nej", _("Når målet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "ja":
+            return queryset.filter(behind=True)
+        if self.value() == "nej":
+            return queryset.filter(behind=False)
+        return queryset
+
+
+@admin.register(NetworkOverview)
+class NetworkOverviewAdmin(BranchScopedAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "coordinator",
+        "held",
+        "planned",
+        "minimum_meetings",
+        "minutes_outstanding",
+        "last_meeting",
+        "status",
+    ]
+    list_filter = [BehindFilter, "kind"]
+    list_select_related = ["coordinator"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        now = timezone.now()
+        start, end = year_bounds(timezone.localdate().year)
+        this_year = Q(meetings__starts_at__gte=start, meetings__starts_at__lt=end)
+        queryset = (
+            super()
+            .get_queryset(request)
+            .filter(active=True)
+            .annotate(
+                held_count=Count("meetings", filter=this_year & Q(meetings__status=Meeting.Status.HELD)),
+                planned_count=Count(
+                    "meetings", filter=this_year & Q(meetings__status=Meeting.Status.PLANNED)
+                ),
+                outstanding=Count(
+                    "meetings",
+                    filter=Q(meetings__status=Meeting.Status.HELD)
+                    & ~Q(meetings__minutes__status=Minutes.Status.APPROVED),
+                ),
+                last_held=Max(
+                    "meetings__starts_at",
+                    filter=Q(meetings__status=Meeting.Status.HELD, meetings__starts_at__lte=now),
+                ),
+            )
+            .annotate(
+                behind=Case(
+                    When(Q(held_count__lt=F("minimum_meetings") - F("planned_count")), then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            )
+        )
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("afholdt i år"), ordering="held_count")
+    def held(self, obj):
+        return obj.held_count
+
+    @admin.display(description=_("planlagt"), ordering="planned_count")
+    def planned(self, obj):
+        return obj.planned_count
+
+    @admin.display(description=_("referater mangler"), ordering="outstanding")
+    def minutes_outstanding(self, obj):
+        return obj.outstanding
+
+    @admin.display(description=_("seneste møde"), ordering="last_held")
+    def last_meeting(self, obj):
+        return timezone.localtime(obj.last_held).strftime("%d.%m.%Y") if obj.last_held else "—"
+
+    @admin.display(description=_("status"), boolean=False, ordering="behind")
+    def status(self, obj):
+        return _("Bagud") if obj.behind else _("OK")

@@ -1,0 +1,184 @@
+"""Admin for people and their mandates."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import (
+    Mandate,
+    Membership,
+    Person,
+    prefetch_active_mandates,
+)
+from ..services.accounts import person_invite
+from .networks import MembershipForm
+from .scoping import BranchScopedAdmin, BranchScopedChoices
+
+
+def _active_tr_mandate(person_ref="pk"):
+    return Mandate.objects.active().filter(person=OuterRef(person_ref), role__in=Mandate.TR_ROLES)
+
+
+def _active_tr_membership(person_ref="pk"):
+    return Membership.objects.active().filter(person=OuterRef(person_ref), tr_slot=True)
+
+
+class PersonMembershipInline(BranchScopedChoices, admin.TabularInline):
+    model = Membership
+    form = MembershipForm
+    fk_name = "person"
+    extra = 0
+    fields = ["network", "joined_on", "left_on"]
+    verbose_name = _("netværk")
+    verbose_name_plural = _("netværk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network", "person")
+
+
+class MandateInline(admin.TabularInline):
+    model = Mandate
+    extra = 0
+    autocomplete_fields = ["workplace"]
+    fields = ["role", "workplace", "elected_on", "ended_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("workplace")
+
+
+class MandateRoleFilter(admin.SimpleListFilter):
+    title = _("aktivt hverv")
+    parameter_name = "hverv"
+
+    def lookups(self, request, model_admin):
+        return Mandate.Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(Mandate.objects.active().filter(person=OuterRef("pk"), role=self.value()))
+            )
+        return queryset
+
+
+class NetworkPlacementFilter(admin.SimpleListFilter):
+    title = _("netværk")
+    parameter_name = "netvaerk"
+
+    def lookups(self, request, model_admin):
+        return [("tr_uden", _("TR uden netværk")), ("uden", _("Uden netværk")), ("med", _("Med netværk"))]
+
+    def queryset(self, request, queryset):
+        any_membership = Membership.objects.active().filter(person=OuterRef("pk"))
+        if self.value() == "tr_uden":
+            return queryset.filter(Exists(_active_tr_mandate()), ~Exists(_active_tr_membership()))
+        if self.value() == "uden":
+            return queryset.filter(~Exists(any_membership))
+        if self.value() == "med":
+            return queryset.filter(Exists(any_membership))
+        return queryset
+
+
+@admin.register(Person)
+class PersonAdmin(BranchScopedAdmin):
+    list_display = [
+        "name",
+        "member_number",
+        "email",
+        "phone",
+        "mandates_summary",
+        "networks_summary",
+        "has_login",
+    ]
+    list_filter = [NetworkPlacementFilter, MandateRoleFilter, "branch"]
+    search_fields = ["name", "email", "member_number"]
+    inlines = [MandateInline, PersonMembershipInline]
+    readonly_fields = ["user", "created_at"]
+    actions = ["send_invitation"]
+    fieldsets = [
+        (None, {"fields": ["branch", "name", "member_number", "email", "phone"]}),
+        (_("TR-uddannelse og login"), {"fields": ["tr_training_completed_on", "user", "created_at"]}),
+    ]
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        return [f for f in self.list_filter if f != "branch"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("branch")
+            .prefetch_related(
+                prefetch_active_mandates(),
+                Prefetch(
+                    "memberships",
+                    # by network name: the default (person name) would join the person again
+                    queryset=Membership.objects.active().select_related("network").order_by("network__name"),
+                    to_attr="active_memberships",
+                ),
+            )
+        )
+
+    @admin.display(description=_("hverv"))
+    def mandates_summary(self, obj):
+        return ", ".join(f"{m.get_role_display()} ({m.workplace})" for m in obj.active_mandates) or "—"
+
+    @admin.display(description=_("netværk"))
+    def networks_summary(self, obj):
+        return ", ".join(m.network.name for m in obj.active_memberships) or "—"
+
+    @admin.display(description=_("login"), boolean=True)
+    def has_login(self, obj):
+        return obj.user_id is not None
+
+    @admin.action(description=_("Send invitation til at oprette adgangskode"), permissions=["change"])
+    def send_invitation(self, request, queryset):
+        sent = 0
+        for person in queryset:
+            try:
+                person_invite(person=person, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{person}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "Invitationen er sendt til %(count)d medlem.",
+                    "Invitationen er sendt til %(count)d medlemmer.",
+                    sent,
+                )
+                % {"count": sent},
+                messages.SUCCESS,
+            )
+
+
+class MandateActiveFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "aktiv"
+
+    def lookups(self, request, model_admin):
+        return [("ja", _("Aktive")), ("nej", _("Ophørte"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "ja":
+            return queryset.active()
+        if self.value() == "nej":
+            return queryset.filter(ended_on__lt=timezone.localdate())
+        return queryset
+
+
+@admin.register(Mandate)
+class MandateAdmin(BranchScopedAdmin):
+    branch_path = "person__branch"
+    list_display = ["person", "role", "workplace", "elected_on", "ended_on"]
+    list_filter = ["role", MandateActiveFilter, ("elected_on", admin.DateFieldListFilter)]
+    list_select_related = ["person", "workplace"]
+    search_fields = ["person__name", "workplace__name"]
+    autocomplete_fields = ["person", "workplace"]

@@ -1,0 +1,45 @@
+"""Branches, people, mandates, networks, meetings and minutes, one module per domain.
+
+The database guards the invariants; import from ``circles.models``.
+"""
+
+from .meetings import MEETING_YEARS, AgendaItem, Attendance, Invitation, Meeting
+from .minutes import MINUTES_TEXT_MAX, Minutes, MinutesAttachment, MinutesVersion, minutes_upload_path
+from .networks import (
+    AMR_GROUND_RULES,
+    Membership,
+    MembershipQuerySet,
+    Network,
+    NetworkOverview,
+    active_member_count,
+)
+from .org import Branch, Employer, User, Workplace
+from .people import NEW_REPRESENTATIVE_DAYS, Mandate, MandateQuerySet, Person, prefetch_active_mandates
+
+__all__ = [
+    "AMR_GROUND_RULES",
+    "MEETING_YEARS",
+    "MINUTES_TEXT_MAX",
+    "NEW_REPRESENTATIVE_DAYS",
+    "AgendaItem",
+    "Attendance",
+    "Branch",
+    "Employer",
+    "Invitation",
+    "Mandate",
+    "MandateQuerySet",
+    "Meeting",
+    "Membership",
+    "MembershipQuerySet",
+    "Minutes",
+    "MinutesAttachment",
+    "MinutesVersion",
+    "Network",
+    "NetworkOverview",
+    "Person",
+    "User",
+    "Workplace",
+    "active_member_count",
+    "minutes_upload_path",
+    "prefetch_active_mandates",
+]

@@ -1,0 +1,104 @@
+"""The union's branches, logins, employers and workplaces."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Branch(models.Model):
+    name = models.CharField(_("navn"), max_length=120, unique=True)
+    union = models.CharField(_("fagforening"), max_length=120)
+    office_email = models.EmailField(_("kredskontorets e-mail"))
+
+    class Meta:
+        verbose_name = _("kreds")
+        verbose_name_plural = _("kredse")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A login. Office staff and consultants belong to a branch; coordinators are linked to a Person."""
+
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("kreds"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("For kredskontorets medarbejdere og konsulenter: den kreds, de arbejder for."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("bruger")
+        verbose_name_plural = _("brugere")
+
+
+class Employer(models.Model):
+    """Employers are kept per branch: one branch's office never edits another's reference data."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        MUNICIPALITY = "municipality", _("Kommune")
+        PRIVATE = "private", _("Privat arbejdsgiver")
+
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("kreds"),
+        on_delete=models.PROTECT,
+        related_name="employers",
+        help_text=_("Den kreds, der vedligeholder arbejdsgiveren og dens arbejdspladser."),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind)
+    name = models.CharField(_("navn"), max_length=120)
+
+    class Meta:
+        verbose_name = _("arbejdsgiver")
+        verbose_name_plural = _("arbejdsgivere")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "name"],
+                name="employer_name_unique_per_branch",
+                violation_error_message=_("Kredsen har allerede en arbejdsgiver med det navn."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Workplace(models.Model):
+    class WorkArea(models.TextChoices):
+        RESIDENTIAL = "residential", _("Døgninstitution")
+        HOUSING = "housing", _("Bosted")
+        SUPPORT_CENTRE = "support_centre", _("Støttecenter")
+        DAYCARE = "daycare", _("Dagtilbud")
+        SCHOOL = "school", _("Skole og SFO")
+        PSYCHIATRY = "psychiatry", _("Psykiatri")
+        ADDICTION = "addiction", _("Misbrugsbehandling")
+        FAMILY = "family", _("Børne- og familieafdeling")
+        JOB_CENTRE = "job_centre", _("Jobcenter")
+        ADMINISTRATION = "administration", _("Forvaltning")
+        OTHER = "other", _("Andet")
+
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("arbejdsgiver"), on_delete=models.PROTECT, related_name="workplaces"
+    )
+    name = models.CharField(_("navn"), max_length=160)
+    work_area = models.CharField(_("arbejdsområde"), max_length=30, choices=WorkArea)
+    municipality = models.CharField(_("kommune"), max_length=80)
+
+    class Meta:
+        verbose_name = _("arbejdsplads")
+        verbose_name_plural = _("arbejdspladser")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "name"], name="workplace_unique_per_employer")
+        ]
+
+    def __str__(self):
+        return self.name
