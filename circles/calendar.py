@@ -1,11 +1,12 @@
 """iCalendar invitations: one stable UID per meeting, SEQUENCE raised on every change, local times."""
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
 from netvaerk.outbox.recipients import Recipient
 
@@ -15,14 +16,44 @@ REQUEST = "REQUEST"
 CANCEL = "CANCEL"
 
 
+ZONE_NAME = "Europe/Copenhagen"
+
+
+def copenhagen_vtimezone() -> Timezone:
+    """Europe/Copenhagen by its rule, as RFC 5545 describes it.
+
+    Clients that apply a VTIMEZONE themselves (vobject, and those built on it) need the rule: a
+    STANDARD block from 1970 without RRULE put every summer meeting an hour off. Summer time (CEST,
+    +0200) runs from the last Sunday of March at 02:00 to the last Sunday of October at 03:00.
+    """
+    zone = Timezone()
+    zone.add("tzid", ZONE_NAME)
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "CEST")
+    daylight.add("dtstart", datetime(1981, 3, 29, 2, 0))
+    daylight.add("tzoffsetfrom", timedelta(hours=1))
+    daylight.add("tzoffsetto", timedelta(hours=2))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    standard = TimezoneStandard()
+    standard.add("tzname", "CET")
+    standard.add("dtstart", datetime(1996, 10, 27, 3, 0))
+    standard.add("tzoffsetfrom", timedelta(hours=2))
+    standard.add("tzoffsetto", timedelta(hours=1))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    zone.add_component(daylight)
+    zone.add_component(standard)
+    return zone
+
+
 def meeting_ics(meeting: Meeting, *, attendee: Person | Recipient, method: str = REQUEST) -> str:
     """A calendar object for one recipient (no other attendee is listed)."""
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = ZoneInfo(ZONE_NAME)
     network = meeting.network
     calendar = Calendar()
     calendar.add("prodid", "-//Netværk//Netværksmøder//DA")
     calendar.add("version", "2.0")
     calendar.add("method", method)
+    calendar.add_component(copenhagen_vtimezone())
 
     event = Event()
     event.add("uid", f"{meeting.uid}@netvaerk")
@@ -52,7 +83,6 @@ def meeting_ics(meeting: Meeting, *, attendee: Person | Recipient, method: str =
     event.add("attendee", guest)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
 

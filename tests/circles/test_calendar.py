@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+import vobject
 from icalendar import Calendar
 
 from circles.calendar import CANCEL, meeting_ics
@@ -47,6 +48,47 @@ def test_local_times_are_right_across_the_dst_change(network, member, local, utc
     assert str(event["dtstart"].params["TZID"]) == "Europe/Copenhagen"
     assert (event.decoded("dtend") - start).total_seconds() == 2 * 3600
     assert any(component.name == "VTIMEZONE" for component in calendar.walk())
+
+
+# winter, summer, and the hours around both changes (last Sunday of March at 02:00, of October at 03:00)
+AROUND_THE_YEAR = [
+    datetime(2026, 1, 15, 10, 0),
+    datetime(2026, 7, 1, 13, 0),
+    datetime(2026, 3, 29, 1, 30),  # half an hour before summer time
+    datetime(2026, 3, 29, 3, 0),  # the first hour of summer time
+    datetime(2026, 10, 25, 1, 0),  # summer time, two hours before the change
+    datetime(2026, 10, 25, 3, 30),  # the first hour of winter time
+    datetime(2027, 3, 28, 12, 0),
+    datetime(2027, 10, 30, 12, 0),
+    datetime(2030, 6, 20, 9, 0),
+]
+
+
+@pytest.mark.parametrize("local", AROUND_THE_YEAR, ids=lambda local: local.strftime("%Y-%m-%dT%H:%M"))
+def test_icalendar_and_vobject_both_read_the_meetings_instant(network, member, local):
+    """vobject applies the VTIMEZONE's rules itself: a STANDARD block without RRULE put summer an hour off."""
+    starts_at = local.replace(tzinfo=CPH)
+    meeting = factories.MeetingFactory(network=network, starts_at=starts_at)
+    ics = meeting_ics(meeting, attendee=member.person)
+
+    _calendar, event = event_of(ics)
+    assert event.decoded("dtstart").astimezone(UTC) == starts_at.astimezone(UTC)
+
+    parsed = vobject.readOne(ics)
+    assert parsed.vevent.dtstart.value.astimezone(UTC) == starts_at.astimezone(UTC)
+    assert parsed.vevent.dtend.value.astimezone(UTC) == meeting.ends_at.astimezone(UTC)
+
+
+def test_the_timezone_is_copenhagen_by_rule(network, member):
+    meeting = factories.MeetingFactory(network=network, starts_at=datetime(2026, 7, 1, 13, 0, tzinfo=CPH))
+    calendar, _event = event_of(meeting_ics(meeting, attendee=member.person))
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["tzid"]) == "Europe/Copenhagen"
+    daylight, standard = zone.walk("DAYLIGHT")[0], zone.walk("STANDARD")[0]
+    assert daylight["rrule"]["BYMONTH"] == [3] and daylight["rrule"]["BYDAY"] == ["-1SU"]
+    assert standard["rrule"]["BYMONTH"] == [10] and standard["rrule"]["BYDAY"] == ["-1SU"]
+    assert daylight.decoded("tzoffsetto").total_seconds() == 2 * 3600
+    assert standard.decoded("tzoffsetto").total_seconds() == 3600
 
 
 @time_machine.travel(datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
