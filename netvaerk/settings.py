@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
+    "netvaerk",
     "netvaerk.outbox",
     "circles",
     "mentoring",
@@ -62,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "netvaerk.middleware.RefuseNulBytesMiddleware",
+    "netvaerk.middleware.IdleSessionMiddleware",
+    "netvaerk.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -114,6 +118,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions end after this much idle time (seconds): office staff work at a desk, members on a phone.
+SESSION_IDLE_TIMEOUT_STAFF = int(os.environ.get("SESSION_IDLE_TIMEOUT_STAFF", 8 * 60 * 60))
+SESSION_IDLE_TIMEOUT_MEMBER = int(os.environ.get("SESSION_IDLE_TIMEOUT_MEMBER", 7 * 24 * 60 * 60))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
