@@ -5,7 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..services.meetings import MeetingDraft
+from ..models import MEETING_YEARS
+from ..services.meetings import MeetingDraft, in_meeting_years, meeting_years_message
 
 AGENDA_LINE = re.compile(r"^(?P<title>.*?)\s*(?:\((?P<minutes>\d{1,3})\s*(?:min\.?|minutter)?\))?\s*$")
 
@@ -83,12 +84,16 @@ class MeetingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         day, start = cleaned.get("date"), cleaned.get("time")
-        if day and start:
+        if day and not MEETING_YEARS[0] <= day.year <= MEETING_YEARS[1]:
+            self.add_error("date", meeting_years_message())
+        elif day and start:
             local = datetime.combine(day, start)
             zone = timezone.get_current_timezone()
             aware = local.replace(tzinfo=zone)
             # a wall-clock time skipped by the spring DST change does not exist
-            if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+            if not in_meeting_years(aware):
+                self.add_error("date", meeting_years_message())
+            elif aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
                 self.add_error("time", _("Klokkeslættet findes ikke den dag (skift til sommertid)."))
             else:
                 cleaned["starts_at"] = aware

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from netvaerk.outbox.services import enqueue
 
 from ..calendar import CANCEL, REQUEST, ics_attachment
-from ..models import AgendaItem, Attendance, Invitation, Meeting, Membership, Network, Person
+from ..models import MEETING_YEARS, AgendaItem, Attendance, Invitation, Meeting, Membership, Network, Person
 
 # Changing one of these moves the meeting in people's calendars: raise SEQUENCE and tell the invited.
 CALENDAR_FIELDS = ("starts_at", "duration_minutes", "place", "online_url")
@@ -37,7 +37,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def in_meeting_years(starts_at: datetime) -> bool:
+    """Within 2000–2099 both on the wall clock and in UTC, as the database's check constraint wants."""
+    first, last = MEETING_YEARS
+    # the year first: year 1 or 9999 cannot always be converted to UTC at all
+    return first <= starts_at.year <= last and first <= starts_at.astimezone(UTC).year <= last
+
+
+def meeting_years_message() -> str:
+    first, last = MEETING_YEARS
+    return _("Et møde skal ligge mellem år %(first)d og %(last)d.") % {"first": first, "last": last}
+
+
 def _check_draft(draft: MeetingDraft, *, now: datetime) -> None:
+    if not in_meeting_years(draft.starts_at):
+        raise ValidationError(meeting_years_message())
     if not 15 <= draft.duration_minutes <= 480:
         raise ValidationError(_("Et møde varer mellem 15 minutter og 8 timer."))
     if not draft.place and not draft.online_url:

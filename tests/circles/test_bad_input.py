@@ -65,3 +65,64 @@ def test_garbage_never_500s_and_writes_nothing(client, coordinator, member, endp
         k: v for k, v in before.items() if k != "circles.Minutes"
     }
     assert Meeting.objects.filter(status=Meeting.Status.PLANNED).count() == 1
+
+
+# meeting dates outside 2000–2099 ----------------------------------------------------------------
+
+FAR_DATES = ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"]
+
+
+def meeting_fields(day, **extra):
+    return {
+        "date": day,
+        "time": "00:30",
+        "duration_minutes": "120",
+        "place": "Kredskontoret",
+        "theme": "",
+        "agenda": "",
+        "follows_group_meeting": "",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("day", FAR_DATES)
+def test_planning_a_meeting_outside_2000_2099_is_refused_in_danish(client, network, coordinator, day):
+    client.force_login(coordinator)
+    post = {"m-TOTAL_FORMS": "1", "m-INITIAL_FORMS": "0", "m-MIN_NUM_FORMS": "1", "m-MAX_NUM_FORMS": "12"}
+    post.update({f"m-0-{key}": value for key, value in meeting_fields(day, record_held="").items()})
+    for held in ("", "on"):
+        post["m-0-record_held"] = held
+        response = client.post(reverse("circles:meeting_plan", args=[network.pk]), post)
+        assert response.status_code == 200
+        assert "mellem år 2000 og 2099" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("day", FAR_DATES)
+def test_moving_a_meeting_outside_2000_2099_is_refused_in_danish(client, network, coordinator, day):
+    meeting = factories.MeetingFactory(network=network)
+    client.force_login(coordinator)
+    response = client.post(reverse("circles:meeting_edit", args=[meeting.pk]), meeting_fields(day))
+    assert response.status_code == 200
+    assert "mellem år 2000 og 2099" in response.content.decode()
+    assert Meeting.objects.get().starts_at == meeting.starts_at
+
+
+@pytest.mark.parametrize("year", [1, 1999, 2100, 9999])
+def test_the_service_refuses_a_meeting_outside_2000_2099(network, coordinator, year):
+    from datetime import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from circles.services.meetings import MeetingDraft, meeting_plan
+
+    draft = MeetingDraft(
+        starts_at=datetime(year, 6, 1, 12, 0, tzinfo=timezone.get_current_timezone()), place="x"
+    )
+    with pytest.raises(ValidationError, match="mellem år 2000 og 2099"):
+        meeting_plan(
+            network=network,
+            by=coordinator,
+            drafts=[draft],
+        )
+    assert not Meeting.objects.exists()
