@@ -1,12 +1,12 @@
 """The office's overview of every network's year."""
 
 from django.contrib import admin
-from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Meeting, Minutes, NetworkOverview
-from ..services.meetings import year_bounds
+from ..services.progress import with_year_progress
 from .scoping import BranchScopedAdmin
 
 
@@ -33,6 +33,7 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
         "coordinator",
         "held",
         "planned",
+        "awaiting",
         "minimum_meetings",
         "minutes_outstanding",
         "last_meeting",
@@ -45,36 +46,18 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
 
     def get_queryset(self, request):
         now = timezone.now()
-        start, end = year_bounds(timezone.localdate().year)
-        this_year = Q(meetings__starts_at__gte=start, meetings__starts_at__lt=end)
-        queryset = (
-            super()
-            .get_queryset(request)
-            .filter(active=True)
-            .annotate(
-                held_count=Count("meetings", filter=this_year & Q(meetings__status=Meeting.Status.HELD)),
-                planned_count=Count(
-                    "meetings", filter=this_year & Q(meetings__status=Meeting.Status.PLANNED)
-                ),
-                outstanding=Count(
-                    "meetings",
-                    filter=Q(meetings__status=Meeting.Status.HELD)
-                    & ~Q(meetings__minutes__status=Minutes.Status.APPROVED),
-                ),
-                last_held=Max(
-                    "meetings__starts_at",
-                    filter=Q(meetings__status=Meeting.Status.HELD, meetings__starts_at__lte=now),
-                ),
-            )
-            .annotate(
-                behind=Case(
-                    When(Q(held_count__lt=F("minimum_meetings") - F("planned_count")), then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                )
-            )
+        queryset = super().get_queryset(request).filter(active=True)
+        return with_year_progress(queryset, year=timezone.localdate().year, now=now).annotate(
+            outstanding=Count(
+                "meetings",
+                filter=Q(meetings__status=Meeting.Status.HELD)
+                & ~Q(meetings__minutes__status=Minutes.Status.APPROVED),
+            ),
+            last_held=Max(
+                "meetings__starts_at",
+                filter=Q(meetings__status=Meeting.Status.HELD, meetings__starts_at__lte=now),
+            ),
         )
-        return queryset
 
     def has_add_permission(self, request):
         return False
@@ -89,9 +72,13 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
     def held(self, obj):
         return obj.held_count
 
-    @admin.display(description=_("planlagt"), ordering="planned_count")
+    @admin.display(description=_("planlagt i år"), ordering="planned_count")
     def planned(self, obj):
         return obj.planned_count
+
+    @admin.display(description=_("venter på fremmøde"), ordering="awaiting_count")
+    def awaiting(self, obj):
+        return obj.awaiting_count
 
     @admin.display(description=_("referater mangler"), ordering="outstanding")
     def minutes_outstanding(self, obj):

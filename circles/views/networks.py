@@ -10,7 +10,8 @@ from ..filters import MeetingFilter
 from ..forms.meetings import GroundRulesForm
 from ..models import prefetch_active_mandates
 from ..permissions import can_manage_network, get_network_for_user
-from ..services.meetings import network_rules_update, year_plan
+from ..services.meetings import network_rules_update
+from ..services.progress import plan_year, year_plan
 
 
 @login_required
@@ -21,7 +22,8 @@ def network_detail(request, network_id):
         .select_related("person")
         .prefetch_related(prefetch_active_mandates("person__mandates"))
     )
-    plan = year_plan(network)
+    # ?aar=2027: a coordinator who planned next year's meetings lands on that year
+    plan = year_plan(network, year=plan_year(request.GET.get("aar")))
     meetings = _with_answers(network.meetings.filter(starts_at__year=plan["year"])).order_by("starts_at")
     return render(
         request,
@@ -32,6 +34,7 @@ def network_detail(request, network_id):
             "plan": plan,
             "meetings": meetings,
             "now": timezone.now(),
+            "this_year": timezone.localdate().year,
             "can_manage": can_manage_network(request.user, network),
         },
     )

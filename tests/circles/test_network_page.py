@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from circles.models import Meeting, Minutes, Network
-from circles.services.meetings import year_plan
+from circles.services.progress import year_plan
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,52 @@ def test_network_page_query_count_is_the_same_at_10_and_100_meetings(client, net
         response = client.get(network.get_absolute_url())
     assert response.content.decode().count("list-group-item-action") == 100
     assert len(small) == len(large) <= 15, [q["sql"][:120] for q in large.captured_queries]
+
+
+@time_machine.travel(NOW)
+def test_next_year_is_shown_when_asked_for(client, network, coordinator):
+    factories.MeetingFactory(network=network, starts_at=at(3) + timedelta(days=365), theme="Næste års møde")
+    factories.MeetingFactory(network=network, starts_at=at(9), theme="Dette års møde")
+    client.force_login(coordinator)
+    content = client.get(network.get_absolute_url(), {"aar": "2027"}).content.decode()
+    assert "Årsplan 2027" in content and "Næste års møde" in content
+    assert "Dette års møde" not in content
+    assert "0 af 4 møder afholdt, 1 planlagt" in content
+
+
+@time_machine.travel(NOW)
+@pytest.mark.parametrize("value", ["1999", "2100", "9999", "0", "abc", "2027.0", "1" * 300])
+def test_a_year_out_of_range_or_nonsense_shows_this_year(client, network, member, value):
+    client.force_login(member)
+    response = client.get(network.get_absolute_url(), {"aar": value})
+    assert response.status_code == 200
+    assert "Årsplan 2026" in response.content.decode()
+
+
+@time_machine.travel(NOW)
+@pytest.mark.parametrize(
+    "held, button, absent",
+    [
+        (0, "Planlæg de manglende 4 møder", "Planlæg årets"),
+        (2, "Planlæg de manglende 2 møder", "Planlæg årets"),
+        (3, "Planlæg et møde", "manglende"),
+        (4, "Planlæg et møde", "manglende"),
+    ],
+)
+def test_the_plan_button_offers_exactly_the_missing_meetings(
+    client, network, coordinator, held, button, absent
+):
+    for month in range(1, held + 1):
+        factories.MeetingFactory(network=network, starts_at=at(month), status=Meeting.Status.HELD)
+    client.force_login(coordinator)
+    content = client.get(network.get_absolute_url()).content.decode()
+    assert button in content and absent not in content
+    if held < 3:
+        assert f"?antal={4 - held}&amp;aar=2026" in content
+
+
+@time_machine.travel(NOW)
+def test_a_member_is_not_offered_to_plan(client, network, member):
+    client.force_login(member)
+    content = client.get(network.get_absolute_url()).content.decode()
+    assert "Planlæg" not in content
