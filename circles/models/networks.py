@@ -100,6 +100,7 @@ class Network(models.Model):
             self.ground_rules = str(AMR_GROUND_RULES)
         super().save(*args, **kwargs)
         # keep the denormalised "takes the member's one TR-network place" flag in step with the kind
+        # (the same rule as derive_tr_slots, for every membership of this network at once)
         self.memberships.exclude(tr_slot=self.is_tr_network).update(tr_slot=self.is_tr_network)
 
     def get_absolute_url(self):
@@ -122,6 +123,31 @@ class NetworkOverview(Network):
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(left_on__isnull=True)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # an import writes many rows at once and skips save(): tr_slot is derived here all the same
+        objs = list(objs)
+        derive_tr_slots(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        fields = list(fields)
+        if "network" in fields or "tr_slot" in fields:
+            objs = list(objs)
+            derive_tr_slots(objs)
+            fields = list(dict.fromkeys([*fields, "tr_slot"]))
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+def derive_tr_slots(memberships) -> None:
+    """The one place ``Membership.tr_slot`` is decided: it is its network's kind as stored (TR or mixed),
+    never what the caller set. One query for any number of memberships."""
+    network_ids = {membership.network_id for membership in memberships}
+    tr_networks = set(
+        Network.objects.filter(pk__in=network_ids, kind__in=Network.TR_KINDS).values_list("pk", flat=True)
+    )
+    for membership in memberships:
+        membership.tr_slot = membership.network_id in tr_networks
 
 
 def active_member_count() -> Coalesce:
@@ -178,5 +204,5 @@ class Membership(models.Model):
         return f"{self.person} i {self.network}"
 
     def save(self, *args, **kwargs):
-        self.tr_slot = self.network.is_tr_network
+        derive_tr_slots([self])
         super().save(*args, **kwargs)

@@ -261,3 +261,87 @@ def test_strings_read_well(network, coordinator):
     assert str(Minutes(meeting=meeting)).startswith("Referat: ")
     assert str(Workplace.WorkArea.HOUSING.label) == "Bosted"
     assert Person._meta.verbose_name == "medlem"
+
+
+def _slots_match_kinds():
+    return all(
+        membership.tr_slot == (membership.network.kind in Network.TR_KINDS)
+        for membership in Membership.objects.select_related("network")
+    )
+
+
+@pytest.mark.parametrize("kind", [Network.Kind.TR, Network.Kind.MIXED, Network.Kind.AMR])
+def test_tr_slot_follows_the_kind_whatever_the_caller_says(branch, kind):
+    network = factories.NetworkFactory(branch=branch, kind=kind)
+    for claimed in (True, False):
+        membership = Membership(
+            network=network, person=factories.PersonFactory(branch=branch), tr_slot=claimed
+        )
+        membership.save()
+        membership.refresh_from_db()
+        assert membership.tr_slot == (kind in Network.TR_KINDS)
+
+
+def test_bulk_create_derives_tr_slot_from_the_networks(branch):
+    tr = factories.NetworkFactory(branch=branch, kind=Network.Kind.TR)
+    mixed = factories.NetworkFactory(branch=branch, kind=Network.Kind.MIXED)
+    amr = factories.NetworkFactory(branch=branch, kind=Network.Kind.AMR)
+    people = factories.PersonFactory.create_batch(6, branch=branch)
+    # an import that says nothing about tr_slot, or says the wrong thing, and names networks by id only
+    Membership.objects.bulk_create(
+        [
+            Membership(network=tr, person=people[0]),
+            Membership(network_id=mixed.pk, person=people[1]),
+            Membership(network=amr, person=people[2], tr_slot=True),
+            Membership(network_id=tr.pk, person=people[3], tr_slot=False),
+            Membership(network=mixed, person=people[4], tr_slot=False),
+            Membership(network_id=amr.pk, person=people[5]),
+        ]
+    )
+    slots = dict(Membership.objects.values_list("person", "tr_slot"))
+    assert [slots[person.pk] for person in people] == [True, True, False, True, True, False]
+    assert _slots_match_kinds()
+
+
+def test_bulk_create_cannot_give_a_tr_two_tr_networks(branch):
+    person = factories.PersonFactory(branch=branch)
+    first, second = factories.NetworkFactory.create_batch(2, branch=branch, kind=Network.Kind.TR)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.bulk_create(
+            [
+                Membership(network=first, person=person),
+                Membership(network=second, person=person, tr_slot=False),
+            ]
+        )
+    assert not Membership.objects.exists()
+
+
+def test_bulk_update_moving_a_membership_moves_its_tr_slot(branch):
+    tr = factories.NetworkFactory(branch=branch, kind=Network.Kind.TR)
+    amr = factories.NetworkFactory(branch=branch, kind=Network.Kind.AMR)
+    membership = factories.MembershipFactory(network=amr)
+    membership.network = tr
+    Membership.objects.bulk_update([membership], ["network"])
+    membership.refresh_from_db()
+    assert membership.tr_slot is True
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (Network.Kind.AMR, Network.Kind.TR),
+        (Network.Kind.TR, Network.Kind.AMR),
+        (Network.Kind.MIXED, Network.Kind.AMR),
+    ],
+)
+def test_a_kind_change_keeps_every_tr_slot_in_step(branch, start, end):
+    network = factories.NetworkFactory(branch=branch, kind=start)
+    Membership.objects.bulk_create(
+        [
+            Membership(network=network, person=person)
+            for person in factories.PersonFactory.create_batch(3, branch=branch)
+        ]
+    )
+    network.kind = end
+    network.save()
+    assert _slots_match_kinds()
