@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from circles.views.home import home
 
 from . import views
+from .admin import no_shortcut
 
 admin.site.site_header = _("Netværk – kredskontoret")
 admin.site.site_title = _("Netværk")
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("netvaerk.accounts")),
+    path("admin/r/<path:rest>", no_shortcut),  # "view on site" links go straight to the page
     path("admin/", admin.site.urls),
     path("", include("circles.urls")),
 ]

@@ -17,6 +17,7 @@ from ..models import (
     Workplace,
 )
 from .people import _active_tr_mandate, _active_tr_membership
+from .scoping import BranchScopedAdmin, scope_choices
 
 
 def _count_per_branch(queryset):
@@ -53,10 +54,14 @@ class BranchAdmin(ModelAdmin):
 
 
 @admin.register(Employer)
-class EmployerAdmin(ModelAdmin):
+class EmployerAdmin(BranchScopedAdmin):
+    """Each branch keeps its own employers: another branch's are not found, listed or offered."""
+
+    branch_from_user = True
     list_display = ["name", "kind", "workplace_count"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    fields = ["branch", "kind", "name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(workplace_count=Count("workplaces"))
@@ -67,7 +72,8 @@ class EmployerAdmin(ModelAdmin):
 
 
 @admin.register(Workplace)
-class WorkplaceAdmin(ModelAdmin):
+class WorkplaceAdmin(BranchScopedAdmin):
+    branch_path = "employer__branch"
     list_display = ["name", "employer", "work_area", "municipality"]
     list_filter = ["work_area", "employer__kind", "municipality"]
     list_select_related = ["employer"]
@@ -84,3 +90,15 @@ class UserAdmin(QuickListMixin, DjangoUserAdmin):
     list_select_related = ["branch"]
     fieldsets = [*DjangoUserAdmin.fieldsets, (_("Kreds"), {"fields": ["branch"]})]
     add_fieldsets = [*DjangoUserAdmin.add_fieldsets, (_("Kreds"), {"fields": ["branch"]})]
+
+    def get_queryset(self, request):
+        # staff with the user permissions see their branch's logins, never another branch's
+        return scope_choices(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field.queryset = scope_choices(field.queryset, request.user)
+        return field
+
+    def view_on_site(self, obj):
+        return None
