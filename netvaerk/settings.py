@@ -124,7 +124,11 @@ SESSION_IDLE_TIMEOUT_MEMBER = int(os.environ.get("SESSION_IDLE_TIMEOUT_MEMBER", 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 7  # an invitation link is valid for a week
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # a password link (reset or invitation) works for 3 days
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # username, as always
+    "netvaerk.accounts.EmailBackend",  # or the e-mail address, when it is one user's only
+]
 
 LANGUAGE_CODE = "da"
 # Danish only until an English catalogue exists; strings are translatable so one can follow.

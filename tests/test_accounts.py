@@ -1,7 +1,10 @@
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
@@ -51,9 +54,10 @@ def test_password_reset_for_an_unknown_address_records_nothing(client, db):
     assert not OutboundEmail.objects.exists()
 
 
-def test_reset_link_sets_a_password_once(client, coordinator):
-    client.post(reverse("password_reset"), {"email": coordinator.email})
-    link = _link(OutboundEmail.objects.get().body_text)
+def test_reset_link_sets_a_password_once(client, coordinator, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": coordinator.email})
+    link = _link(mailoutbox[0].body)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
     response = client.post(
         form_url, {"new_password1": "Fagforening-2026!", "new_password2": "Fagforening-2026!"}
@@ -66,7 +70,7 @@ def test_reset_link_sets_a_password_once(client, coordinator):
 
 
 def test_invitation_from_the_office_to_first_login(
-    client, office, network, django_capture_on_commit_callbacks
+    client, office, network, django_capture_on_commit_callbacks, mailoutbox
 ):
     person = factories.PersonFactory(branch=network.branch, name="Nina Ny", email="nina@example.org")
     factories.MembershipFactory(network=network, person=person)
@@ -77,9 +81,10 @@ def test_invitation_from_the_office_to_first_login(
             {"action": "send_invitation", "_selected_action": [person.pk]},
         )
     client.logout()
-    mail = OutboundEmail.objects.get(template="circles/account_invitation")
-    assert "Dit brugernavn er nina@example.org" in mail.body_text
-    form_url = client.get(_link(mail.body_text), follow=True).redirect_chain[-1][0]
+    (mail,) = mailoutbox
+    assert mail.to == ["Nina Ny <nina@example.org>"]
+    assert "Dit brugernavn er nina@example.org" in mail.body
+    form_url = client.get(_link(mail.body), follow=True).redirect_chain[-1][0]
     client.post(form_url, {"new_password1": "Netvaerk-Nina-1", "new_password2": "Netvaerk-Nina-1"})
     assert client.login(username="nina@example.org", password="Netvaerk-Nina-1")
     home = client.get(reverse("home")).content.decode()
@@ -89,3 +94,67 @@ def test_invitation_from_the_office_to_first_login(
 def test_an_english_browser_still_gets_danish(client, db):
     content = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Brugernavn" in content and "Username" not in content
+
+
+def test_reset_mail_names_the_username_and_says_three_days(
+    client, coordinator, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": coordinator.email})
+    text, html = mailoutbox[0].body, mailoutbox[0].alternatives[0][0]
+    for part in (text, html):
+        assert "Dit brugernavn er koordinator" in part
+        assert "Det virker i 3 dage" in part and "en uge" not in part
+
+
+def test_a_password_link_stops_working_after_three_days(
+    client, coordinator, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": coordinator.email})
+    link = _link(mailoutbox[0].body)
+    # Django's tokens count naive local seconds: keep clear of the hour the UTC offset may add
+    with time_machine.travel(timezone.now() + timedelta(days=3, hours=2)):
+        late = client.get(link, follow=True)
+    assert "Linket er ugyldigt" in late.content.decode()
+    with time_machine.travel(timezone.now() + timedelta(days=2, hours=21)):
+        in_time = client.get(link, follow=True)
+    assert "Linket er ugyldigt" not in in_time.content.decode()
+
+
+# Logging in by e-mail address --------------------------------------------------------------------
+
+
+def _login(client, username, password="demo-pass-123"):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_login_by_email_address_in_any_case(client, coordinator):
+    response = _login(client, "Koordinator@EXAMPLE.org")
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert client.get(reverse("home")).context["user"] == coordinator
+
+
+def test_login_by_username_still_works_and_the_label_says_both(client, coordinator):
+    assert "Brugernavn eller e-mail" in client.get(reverse("login")).content.decode()
+    assert _login(client, "koordinator").status_code == 302
+
+
+def test_login_by_email_with_a_wrong_password_fails(client, coordinator):
+    response = _login(client, "koordinator@example.org", "forkert")
+    assert response.status_code == 200 and "korrekt brugernavn og adgangskode" in response.content.decode()
+
+
+def test_an_email_shared_by_two_users_logs_neither_in(client, db):
+    first = factories.UserFactory(username="anne", email="faelles@example.org")
+    factories.UserFactory(username="bent", email="FAELLES@Example.org")
+    assert _login(client, "faelles@example.org").status_code == 200
+    assert _login(client, "faelles@example.org").status_code == 200  # nor with the other's password
+    assert _login(client, "anne").status_code == 302  # the username still tells them apart
+    assert client.get(reverse("home")).context["user"] == first
+
+
+def test_an_inactive_user_cannot_log_in_by_email(client, coordinator):
+    coordinator.is_active = False
+    coordinator.save()
+    assert _login(client, "koordinator@example.org").status_code == 200

@@ -1,19 +1,23 @@
-"""Logins for members: the office invites a member to choose a password."""
+"""Logins for members: the office invites a member to choose a password.
+
+Only a member without a password can be invited: a link that sets the password of an account in
+use would let whoever gets it take the account over. Someone who has forgotten their password asks
+for a reset link themselves, which goes to their own address.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from netvaerk.accounts import password_link
-from netvaerk.outbox.services import enqueue
+from netvaerk.accounts import password_mail
 
 from ..models import Person
 
 
 @transaction.atomic
 def person_invite(*, person: Person, by=None):
-    """Give a member a login (if they have none) and mail them a link to choose a password."""
+    """Give a member a login (if they have none) and mail them a link to choose their first password."""
     User = get_user_model()
     person = Person.objects.select_for_update(of=("self",)).select_related("branch", "user").get(pk=person.pk)
     user = person.user
@@ -30,13 +34,19 @@ def person_invite(*, person: Person, by=None):
         person.save(update_fields=["user"])
     if not user.is_active:
         raise ValidationError(_("Brugeren er deaktiveret og kan ikke inviteres."))
-    link = password_link(user)
-    enqueue(
+    if user.has_usable_password():
+        raise ValidationError(
+            _(
+                "Har allerede en adgangskode og kan ikke inviteres igen. Har personen glemt den, "
+                "kan de selv bede om et nyt link under »Glemt din adgangskode?« på login-siden."
+            )
+        )
+    password_mail(
         "circles/account_invitation",
-        to=user.email,
+        user=user,
+        key="account-invitation",
+        context={"person": person},
         to_name=person.name,
-        key=f"account-invitation:{user.pk}:{link}",
-        context={"person": person, "user": user, "link": link},
         branch=person.branch,
     )
     return user

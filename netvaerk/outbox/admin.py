@@ -10,12 +10,32 @@ from .models import OutboundEmail
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ModelAdmin):
+    """The office's mail log: who got what and whether it arrived, never what the mail said.
+
+    Bodies, attachments and keys are not shown: a body may be personal, and a mail's one-time link is
+    for its recipient only (it is not in the body, but nothing here should lead anyone to it).
+    """
+
     list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at", "short_error"]
     list_filter = ["status", "template", "created_at"]
-    search_fields = ["to", "subject", "key"]
+    search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
     actions = ["resend"]
-    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+    fields = [
+        "to",
+        "subject",
+        "template",
+        "branch",
+        "status",
+        "attempts",
+        "last_error",
+        "has_secrets",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -35,10 +55,25 @@ class OutboundEmailAdmin(ModelAdmin):
 
     @admin.action(description=_("Send valgte mails igen"), permissions=["change"])
     def resend(self, request, queryset):
+        lost = services.unsendable(queryset.exclude(status=OutboundEmail.Status.SENT)).count()
         count = services.resend(queryset)
-        self.message_user(
-            request,
-            ngettext("%(count)d mail er sat i kø igen.", "%(count)d mails er sat i kø igen.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        if count or not lost:
+            self.message_user(
+                request,
+                ngettext("%(count)d mail er sat i kø igen.", "%(count)d mails er sat i kø igen.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        if lost:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d mail havde et personligt link, som er slettet efter fejlen. "
+                    "Send invitationen eller nulstillingen på ny i stedet.",
+                    "%(count)d mails havde et personligt link, som er slettet efter fejlen. "
+                    "Send invitationerne eller nulstillingerne på ny i stedet.",
+                    lost,
+                )
+                % {"count": lost},
+                messages.WARNING,
+            )

@@ -4,7 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboundEmail(models.Model):
-    """One mail to one recipient, rendered when it was recorded and sent by a worker after commit."""
+    """One mail to one recipient, rendered when it was recorded and sent by a worker after commit.
+
+    One-time links are not in the bodies: those hold a placeholder, and the links are kept sealed in
+    ``sealed_secrets`` until delivery, then wiped (see ``sealing``).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("I kø")
@@ -28,6 +32,14 @@ class OutboundEmail(models.Model):
     body_text = models.TextField(_("tekst"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(_("vedhæftninger"), default=list, blank=True)
+    has_secrets = models.BooleanField(
+        _("med engangslink"),
+        default=False,
+        help_text=_(
+            "Mailen har et personligt link, som kun modtageren må se; det sættes ind ved afsendelsen."
+        ),
+    )
+    sealed_secrets = models.TextField(_("forseglede links"), blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("forsøg"), default=0)
     last_error = models.TextField(_("seneste fejl"), blank=True)

@@ -23,7 +23,9 @@ def record(key="k1", to="tr@example.org", **extra):
     from tests import factories
 
     user = factories.UserFactory.build(username="tr", first_name="Tove")
-    return services.enqueue(TEMPLATE, to=to, key=key, context={"user": user, "link": "/x/"}, **extra)
+    return services.enqueue(
+        TEMPLATE, to=to, key=key, context={"user": user, "link": "/x/", "valid_days": 3}, **extra
+    )
 
 
 def test_rolled_back_business_transaction_records_and_sends_nothing(mailoutbox):
