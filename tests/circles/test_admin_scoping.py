@@ -1,0 +1,188 @@
+"""Every admin form and inline keeps its choices inside the office's branch, on POST too.
+
+The POSTs are built the way a browser builds them: from the inputs of the change page as rendered
+for the office. Each foreign key in the form and in every inline row is then pointed at a row of
+another branch, one at a time, and must be refused without writing anything or naming the row.
+"""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.forms import ModelChoiceField
+from django.forms.models import model_to_dict
+from django.urls import reverse
+
+from circles.admin.scoping import in_branch
+from circles.models import (
+    AgendaItem,
+    Attendance,
+    Mandate,
+    Meeting,
+    Membership,
+    Network,
+    Person,
+    Workplace,
+)
+from circles.roles import CONSULTANT
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FOREIGN_NAMES = [
+    "Bent Fremmedkreds",
+    "Fremmed Arbejdsgiver",
+    "Fremmed Bosted",
+    "Fremmed Netværk",
+    "fremmedkonsulent",
+]
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+class _FormInputs(HTMLParser):
+    """The name/value pairs a browser would submit from the page's main form."""
+
+    def __init__(self):
+        super().__init__()
+        self.pairs, self._select, self._textarea, self._in_form = [], None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "").lower() == "post":
+            self._in_form = True
+        if not self._in_form or "disabled" in attrs:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file"}:
+            if attrs.get("type") in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self.pairs.append([name, attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")])
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.pairs.append([self._select, attrs.get("value", "")])
+        elif tag == "textarea" and name:
+            self._textarea = [name, ""]
+            self.pairs.append(self._textarea)
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+
+def _inputs(response):
+    parser = _FormInputs()
+    parser.feed(response.content.decode())
+    data = {}
+    for name, value in parser.pairs:
+        if "__prefix__" not in name:
+            data.setdefault(name, []).append(value)
+    return data
+
+
+@pytest.fixture
+def foreign(other_branch):
+    """One of everything in another branch, each with a name that must never show up for us."""
+    person = factories.PersonFactory(branch=other_branch, name="Bent Fremmedkreds")
+    employer = factories.EmployerFactory(branch=other_branch, name="Fremmed Arbejdsgiver")
+    workplace = factories.WorkplaceFactory(employer=employer, name="Fremmed Bosted")
+    network = factories.NetworkFactory(branch=other_branch, name="Fremmed Netværk", employer=employer)
+    factories.MembershipFactory(network=network, person=person)
+    factories.MandateFactory(person=person, workplace=workplace)
+    meeting = factories.MeetingFactory(network=network)
+    AgendaItem.objects.create(meeting=meeting, title="Fremmed punkt")
+    Attendance.objects.create(meeting=meeting, person=person)
+    staff = factories.UserFactory(username="fremmedkonsulent", is_staff=True, branch=other_branch)
+    staff.groups.add(Group.objects.get(name=CONSULTANT))
+    return other_branch
+
+
+@pytest.fixture
+def ours(network, coordinator, member, consultant):
+    """Our branch's rows, each with inline rows, so every formset has a row to change."""
+    network.consultant = consultant
+    network.save()
+    meeting = factories.MeetingFactory(network=network)
+    AgendaItem.objects.create(meeting=meeting, title="Velkomst")
+    Attendance.objects.create(meeting=meeting, person=coordinator.person)
+    return network.branch
+
+
+def _choices(data, form, formsets):
+    """(posted name, field, extra data) for each choice: in the form, an inline's first row, a new row."""
+    yield from (
+        (form.add_prefix(name), field, {}) for name, field in form.fields.items() if not field.disabled
+    )
+    for formset in formsets:
+        if not formset.forms:
+            continue
+        first, count = formset.forms[0], formset.total_form_count()
+        new = formset.add_prefix(count)
+        copied = {
+            f"{new}-{name}": data[first.add_prefix(name)]
+            for name in first.fields
+            if name != "id" and first.add_prefix(name) in data
+        }
+        copied[f"{formset.prefix}-TOTAL_FORMS"] = [str(count + 1)]
+        for name, field in first.fields.items():
+            if name == formset.model._meta.pk.name:
+                continue  # a row's own id: Django only finds rows of the parent and drops the others
+            yield first.add_prefix(name), field, {}
+            yield f"{new}-{name}", field, copied
+
+
+def _foreign_id(model, branch):
+    row = model._default_manager.filter(in_branch(model, branch.pk)).order_by("pk").first()
+    assert row is not None, f"the fixture has no {model.__name__} in the other branch"
+    return str(row.pk)
+
+
+def _snapshot(obj, formsets):
+    rows = [model_to_dict(type(obj).objects.get(pk=obj.pk))]
+    for formset in formsets:
+        model = formset.model
+        rows += [model_to_dict(row) for row in model.objects.filter(**{formset.fk.name: obj}).order_by("pk")]
+    return rows
+
+
+# the employer's own branch is not a choice for the office: tests/circles/test_admin_org.py
+EDITABLE = [Person, Mandate, Network, Membership, Workplace, Meeting]
+
+
+@pytest.mark.parametrize("model", EDITABLE, ids=lambda m: m.__name__)
+def test_no_choice_of_another_branch_is_accepted_or_named(client, office, ours, foreign, model):
+    client.force_login(office)
+    request = type("R", (), {"user": office})()
+    obj = admin.site._registry[model].get_queryset(request).order_by("pk").first()
+    url = _url(model, "change", obj.pk)
+    page = client.get(url)
+    form = page.context["adminform"].form
+    formsets = [inline.formset for inline in page.context["inline_admin_formsets"]]
+    data = _inputs(page)
+    saved = client.post(url, {**data, "_continue": "1"})
+    assert saved.status_code == 302, "the page as rendered must save"
+    tried = []
+    for key, field, extra in _choices(data, form, formsets):
+        if not isinstance(field, ModelChoiceField) or in_branch(field.queryset.model, foreign.pk) is None:
+            continue
+        before = _snapshot(obj, formsets)
+        posted = {**data, **extra, key: [_foreign_id(field.queryset.model, foreign)], "_continue": "1"}
+        response = client.post(url, posted)
+        body = response.content.decode()
+        assert response.status_code == 200, f"{key} accepted another branch's row"
+        assert _snapshot(obj, formsets) == before, f"{key} wrote something"
+        assert not [name for name in FOREIGN_NAMES if name in body], f"{key} named another branch's row"
+        tried.append(key)
+    assert tried, f"{model.__name__}'s change page has no choice to test"
