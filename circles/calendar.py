@@ -1,4 +1,7 @@
-"""iCalendar invitations: one stable UID per meeting, SEQUENCE raised on every change, local times."""
+"""iCalendar invitations: one stable UID per meeting, SEQUENCE raised on every change, local times.
+
+Answers are given in the app (the mailed link or the meeting page), never by the calendar's buttons.
+"""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -71,7 +74,10 @@ def meeting_ics(meeting: Meeting, *, attendee: Person | Recipient, method: str =
         event.add("url", meeting.online_url)
     event.add(
         "description",
-        _("Se dagsorden og svar på invitationen i Netværk: %(url)s")
+        _(
+            "Svar med linket i mailen eller på mødesiden i Netværk, ikke med kalenderens knapper "
+            "(de svar når ikke frem). Dagsorden og svar: %(url)s"
+        )
         % {"url": f"{settings.SITE_URL}{meeting.get_absolute_url()}"},
     )
     organizer = vCalAddress(f"mailto:{network.branch.office_email}")
@@ -80,6 +86,10 @@ def meeting_ics(meeting: Meeting, *, attendee: Person | Recipient, method: str =
     guest = vCalAddress(f"mailto:{attendee.email}")
     guest.params["cn"] = vText(attendee.name)
     guest.params["role"] = vText("REQ-PARTICIPANT")
+    # Accept/Decline in Outlook or Google would mail the organizer (the office) and be lost: people
+    # answer in the app instead, so the calendar is told not to ask (METHOD:REQUEST still files it).
+    guest.params["rsvp"] = "FALSE"
+    guest.params["partstat"] = "NEEDS-ACTION"
     event.add("attendee", guest)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     calendar.add_component(event)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("moede/<int:meeting_id>/aflys/", meetings.meeting_cancel, name="meeting_cancel"),
     path("moede/<int:meeting_id>/inviter/", meetings.meeting_invite, name="meeting_invite"),
     path("moede/<int:meeting_id>/fremmoede/", meetings.meeting_attendance, name="meeting_attendance"),
+    path("moede/<int:meeting_id>/svar/", meetings.meeting_answer, name="meeting_answer"),
     path("svar/<str:token>/", meetings.rsvp, name="rsvp"),
     # minutes (write, upload, submit, read, download)
     path("moede/<int:meeting_id>/referat/", minutes.minutes_detail, name="minutes_detail"),

@@ -6,7 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MEETING_YEARS
-from ..services.meetings import MeetingDraft, in_meeting_years, meeting_years_message
+from ..services.meetings import (
+    AGENDA_MAX_CHARS,
+    AGENDA_MAX_ITEMS,
+    AGENDA_TITLE_MAX,
+    MeetingDraft,
+    agenda_too_long_message,
+    agenda_too_many_message,
+    in_meeting_years,
+    meeting_years_message,
+)
 
 AGENDA_LINE = re.compile(r"^(?P<title>.*?)\s*(?:\((?P<minutes>\d{1,3})\s*(?:min\.?|minutter)?\))?\s*$")
 
@@ -24,12 +33,16 @@ def parse_agenda(text: str) -> list[tuple[str, int | None]]:
             raise forms.ValidationError(
                 _("Et dagsordenspunkt mangler en titel: “%(line)s”.") % {"line": line}
             )
-        if len(title) > 200:
-            raise forms.ValidationError(_("Et dagsordenspunkt må højst være 200 tegn."))
+        if len(title) > AGENDA_TITLE_MAX:
+            raise forms.ValidationError(
+                _("Et dagsordenspunkt må højst være %(count)d tegn.") % {"count": AGENDA_TITLE_MAX}
+            )
         minutes = int(minutes) if minutes else None
         if minutes is not None and not 1 <= minutes <= 480:
             raise forms.ValidationError(_("Minutter til et punkt skal være mellem 1 og 480."))
         items.append((title, minutes))
+        if len(items) > AGENDA_MAX_ITEMS:
+            raise forms.ValidationError(agenda_too_many_message())
     return items
 
 
@@ -66,11 +79,18 @@ class MeetingForm(forms.Form):
     agenda = forms.CharField(
         label=_("Dagsorden"),
         required=False,
+        max_length=AGENDA_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "Ét punkt pr. linje; minutter i parentes til sidst, fx “Tema: vold og trusler (30 min)”."
+            "Ét punkt pr. linje, højst 30 punkter; minutter i parentes til sidst, "
+            "fx “Tema: vold og trusler (30 min)”."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda"].error_messages["max_length"] = agenda_too_long_message()
+
     follows_group_meeting = forms.CharField(
         label=_("Efter kommunegruppemøde"),
         max_length=200,

@@ -1,7 +1,5 @@
 """Planning, invitations, answers and attendance. Every mail goes through the outbox."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -11,14 +9,33 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from netvaerk import tokens
 from netvaerk.outbox.services import enqueue
 
 from ..calendar import CANCEL, REQUEST, ics_attachment
-from ..models import MEETING_YEARS, AgendaItem, Attendance, Invitation, Meeting, Membership, Network, Person
+from ..models import (
+    MEETING_YEARS,
+    AgendaItem,
+    Attendance,
+    Invitation,
+    Meeting,
+    Membership,
+    Network,
+    Person,
+    User,
+)
 
 # Changing one of these moves the meeting in people's calendars: raise SEQUENCE and tell the invited.
 CALENDAR_FIELDS = ("starts_at", "duration_minutes", "place", "online_url")
+
+# An agenda is a list of points, not a document: the admin page of a 1 MB agenda weighed 9.4 MB.
+AGENDA_MAX_ITEMS = 30
+AGENDA_MAX_CHARS = 4000
+AGENDA_TITLE_MAX = 200  # AgendaItem.title
+
+hash_token = tokens.digest  # the old name, still imported by tests/circles/test_network_meetings.py
 
 
 @dataclass
@@ -33,10 +50,6 @@ class MeetingDraft:
     record_held: bool = False
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def in_meeting_years(starts_at: datetime) -> bool:
     """Within 2000–2099 both on the wall clock and in UTC, as the database's check constraint wants."""
     first, last = MEETING_YEARS
@@ -49,9 +62,35 @@ def meeting_years_message() -> str:
     return _("Et møde skal ligge mellem år %(first)d og %(last)d.") % {"first": first, "last": last}
 
 
+def agenda_too_many_message() -> str:
+    return _("Dagsordenen må højst have %(count)d punkter.") % {"count": AGENDA_MAX_ITEMS}
+
+
+def agenda_too_long_message() -> str:
+    return _("Dagsordenen må højst fylde %(count)s tegn.") % {
+        "count": f"{AGENDA_MAX_CHARS:,}".replace(",", ".")
+    }
+
+
+def _check_agenda(agenda: list[tuple[str, int | None]]) -> None:
+    if len(agenda) > AGENDA_MAX_ITEMS:
+        raise ValidationError(agenda_too_many_message())
+    if sum(len(title) for title, _minutes in agenda) > AGENDA_MAX_CHARS:
+        raise ValidationError(agenda_too_long_message())
+    for title, minutes in agenda:
+        if not title or len(title) > AGENDA_TITLE_MAX:
+            raise ValidationError(
+                _("Et dagsordenspunkt skal have en titel på højst %(count)d tegn.")
+                % {"count": AGENDA_TITLE_MAX}
+            )
+        if minutes is not None and not 1 <= minutes <= 480:
+            raise ValidationError(_("Minutter til et punkt skal være mellem 1 og 480."))
+
+
 def _check_draft(draft: MeetingDraft, *, now: datetime) -> None:
     if not in_meeting_years(draft.starts_at):
         raise ValidationError(meeting_years_message())
+    _check_agenda(draft.agenda)
     if not 15 <= draft.duration_minutes <= 480:
         raise ValidationError(_("Et møde varer mellem 15 minutter og 8 timer."))
     if not draft.place and not draft.online_url:
@@ -78,7 +117,7 @@ def _replace_agenda(meeting: Meeting, agenda) -> None:
 
 
 @transaction.atomic
-def meeting_plan(*, network: Network, by, drafts: list[MeetingDraft]) -> list[Meeting]:
+def meeting_plan(*, network: Network, by: User, drafts: list[MeetingDraft]) -> list[Meeting]:
     """Create one or several meetings at once; all or none."""
     if not drafts:
         raise ValidationError(_("Tilføj mindst ét møde."))
@@ -96,6 +135,7 @@ def meeting_plan(*, network: Network, by, drafts: list[MeetingDraft]) -> list[Me
             follows_group_meeting=draft.follows_group_meeting,
             status=Meeting.Status.HELD if draft.record_held else Meeting.Status.PLANNED,
             created_by=by,
+            updated_by=by,
         )
         _replace_agenda(meeting, draft.agenda)
         meetings.append(meeting)
@@ -115,33 +155,78 @@ def _require_planned(meeting: Meeting) -> None:
         raise ValidationError(_("Mødet er allerede afholdt."))
 
 
+@dataclass(frozen=True)
+class MeetingChange:
+    """What ``meeting_update`` did, so the coordinator's page and the admin can say it."""
+
+    meeting: Meeting
+    moved: bool  # time, length, place or link changed: a new calendar version
+    answers_reset: bool  # a new start time: earlier answers no longer hold
+    notified: int  # update mails sent
+
+    def message(self) -> str:
+        if not self.moved:
+            return _("Mødet er gemt.")
+        if not self.notified:
+            return _("Mødet er gemt. Der er ikke sendt invitationer endnu, så ingen har fået besked.")
+        if self.answers_reset:
+            return ngettext(
+                "Mødet er flyttet. %(count)d inviteret har fået den nye tid og er bedt om at svare igen: "
+                "svarene til den gamle tid er nulstillet.",
+                "Mødet er flyttet. De %(count)d inviterede har fået den nye tid og er bedt om at svare igen: "
+                "svarene til den gamle tid er nulstillet.",
+                self.notified,
+            ) % {"count": self.notified}
+        return ngettext(
+            "Mødet er ændret. %(count)d inviteret har fået besked; svarene gælder stadig, da tiden er den samme.",
+            "Mødet er ændret. De %(count)d inviterede har fået besked; svarene gælder stadig, da tiden er den samme.",
+            self.notified,
+        ) % {"count": self.notified}
+
+
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, by, draft: MeetingDraft) -> Meeting:
-    """Change a planned meeting. A new time or place is sent to everyone already invited."""
+def meeting_update(*, meeting: Meeting, by: User, draft: MeetingDraft) -> MeetingChange:
+    """Change a planned meeting. A new time or place is sent to everyone already invited.
+
+    A new start time resets the answers ("kommer / kommer ikke" was said to the old time) and the
+    update mail asks everyone to answer again; a new place, length or link keeps them.
+    """
     meeting = _lock(meeting)
     _require_planned(meeting)
     _check_draft(draft, now=timezone.now())
     moved = any(getattr(meeting, name) != getattr(draft, name) for name in CALENDAR_FIELDS)
+    new_time = meeting.starts_at != draft.starts_at
     for name in (*CALENDAR_FIELDS, "theme", "follows_group_meeting"):
         setattr(meeting, name, getattr(draft, name))
     if moved:
         meeting.sequence += 1
+    meeting.updated_by = by
     meeting.save()
     _replace_agenda(meeting, draft.agenda)
-    if moved and meeting.invited_at:
-        _send_round(
-            meeting, meeting.invitations.select_related("person", "user"), method=REQUEST, update=True
+    if new_time:
+        meeting.invitations.exclude(response=Invitation.Response.NONE).update(
+            response=Invitation.Response.NONE, responded_at=None
         )
-    return meeting
+    notified = 0
+    if moved and meeting.invited_at:
+        notified = _send_round(
+            meeting,
+            meeting.invitations.select_related("person", "user"),
+            method=REQUEST,
+            update=True,
+            answer_again=new_time,
+        )
+    return MeetingChange(meeting=meeting, moved=moved, answers_reset=new_time, notified=notified)
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, by) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     meeting = _lock(meeting)
     _require_planned(meeting)
     meeting.status = Meeting.Status.CANCELLED
     meeting.sequence += 1
-    meeting.save(update_fields=["status", "sequence", "updated_at"])
+    meeting.updated_by = by
+    meeting.save(update_fields=["status", "sequence", "updated_by", "updated_at"])
     _send_round(meeting, meeting.invitations.select_related("person", "user"), method=CANCEL)
     return meeting
 
@@ -157,7 +242,7 @@ def invitees(meeting: Meeting):
 
 
 @transaction.atomic
-def meeting_invite(*, meeting: Meeting, by) -> int:
+def meeting_invite(*, meeting: Meeting, by: User) -> int:
     """Invite everyone not yet invited to this version of the meeting. Returns how many were invited."""
     meeting = _lock(meeting)
     _require_planned(meeting)
@@ -170,7 +255,7 @@ def meeting_invite(*, meeting: Meeting, by) -> int:
     if consultant and consultant.email and not meeting.invitations.filter(user=consultant).exists():
         new.append(Invitation(meeting=meeting, user=consultant))
     for invitation in new:
-        invitation.token_hash = hash_token(secrets.token_urlsafe(32))
+        invitation.token_hash = tokens.issue().digest  # a placeholder: the mailed link is issued below
     Invitation.objects.bulk_create(new)
     pending = meeting.invitations.filter(
         Q(sent_sequence__isnull=True) | Q(sent_sequence__lt=meeting.sequence)
@@ -183,20 +268,33 @@ def meeting_invite(*, meeting: Meeting, by) -> int:
     return count
 
 
-def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = False) -> int:
-    """One mail per invitation, each with its own .ics and a fresh answer link."""
+def _send_round(
+    meeting: Meeting, invitations, *, method: str, update: bool = False, answer_again: bool = False
+) -> int:
+    """One mail per invitation, each with its own .ics and a fresh answer link.
+
+    The answer link is a one-time secret: it goes to the outbox sealed (``secrets``), the database
+    keeps only its digest, and a new round replaces it.
+    """
     count = 0
     for invitation in invitations:
         recipient = invitation.recipient
-        context = {"meeting": meeting, "network": meeting.network, "person": recipient, "update": update}
+        context = {
+            "meeting": meeting,
+            "network": meeting.network,
+            "person": recipient,
+            "update": update,
+            "answer_again": answer_again,
+        }
+        secrets = {}
         if method == CANCEL:
             template = "circles/meeting_cancelled"
         else:
-            token = secrets.token_urlsafe(32)
-            invitation.token_hash = hash_token(token)
+            token = tokens.issue()
+            invitation.token_hash = token.digest
             invitation.sent_sequence = meeting.sequence
             invitation.save(update_fields=["token_hash", "sent_sequence"])
-            context["answer_url"] = reverse("circles:rsvp", args=[token])
+            secrets["answer_url"] = reverse("circles:rsvp", args=[token.raw])
             template = "circles/meeting_invitation"
         enqueue(
             template,
@@ -204,6 +302,7 @@ def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = Fa
             to_name=recipient.name,
             key=f"meeting-{method.lower()}:{meeting.pk}:{recipient.key}:{meeting.sequence}",
             context=context,
+            secrets=secrets,
             branch=meeting.network.branch,
             attachments=[ics_attachment(meeting, attendee=recipient, method=method)],
         )
@@ -212,19 +311,36 @@ def _send_round(meeting: Meeting, invitations, *, method: str, update: bool = Fa
 
 
 def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation behind a mailed answer link (only the newest link of each invitation works)."""
     return (
         Invitation.objects.select_related("meeting__network", "person", "user")
-        .filter(token_hash=hash_token(token))
+        .filter(token_hash=tokens.digest(token))
         .first()
     )
 
 
+def invitation_for_user(meeting: Meeting, user: User) -> Invitation | None:
+    """The logged-in user's own invitation to the meeting: as a member, or as its consultant."""
+    if not user.is_authenticated:
+        return None
+    mine = Q(user=user)
+    person = getattr(user, "person", None)  # staff have no member record
+    if person is not None:
+        mine |= Q(person=person)
+    return meeting.invitations.filter(mine).select_related("person", "user").first()
+
+
 @transaction.atomic
-def invitation_answer(*, token: str, coming: bool) -> Invitation:
-    invitation = invitation_for_token(token)
-    if invitation is None:
-        raise ValidationError(_("Linket er ugyldigt eller erstattet af et nyere."))
-    invitation = Invitation.objects.select_for_update().select_related("meeting").get(pk=invitation.pk)
+def invitation_answer(*, invitation: Invitation, coming: bool, by: User | None = None) -> Invitation:
+    """Record "kommer / kommer ikke", from the mailed link (``by`` is None) or on the meeting page.
+
+    Either way only the invited person answers: a logged-in ``by`` must be the one invited.
+    """
+    invitation = (
+        Invitation.objects.select_for_update().select_related("meeting", "person").get(pk=invitation.pk)
+    )
+    if by is not None and not _is_invitee(invitation, by):
+        raise ValidationError(_("Du kan kun svare på din egen invitation."))
     meeting = invitation.meeting
     if meeting.status != Meeting.Status.PLANNED:
         raise ValidationError(_("Mødet er aflyst eller afholdt; dit svar kan ikke længere registreres."))
@@ -236,6 +352,12 @@ def invitation_answer(*, token: str, coming: bool) -> Invitation:
     return invitation
 
 
+def _is_invitee(invitation: Invitation, user: User) -> bool:
+    if invitation.user_id is not None:
+        return invitation.user_id == user.pk
+    return invitation.person.user_id == user.pk
+
+
 def attendance_candidates(meeting: Meeting):
     """Who can be ticked off: the invited, the network's members and its coordinator."""
     invited = Invitation.objects.filter(meeting=meeting, person__isnull=False).values("person")
@@ -243,7 +365,9 @@ def attendance_candidates(meeting: Meeting):
 
 
 @transaction.atomic
-def attendance_record(*, meeting: Meeting, by, person_ids: list[int], mark_held: bool = False) -> Meeting:
+def attendance_record(
+    *, meeting: Meeting, by: User, person_ids: list[int], mark_held: bool = False
+) -> Meeting:
     meeting = _lock(meeting)
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError(_("Mødet er aflyst."))
@@ -257,14 +381,15 @@ def attendance_record(*, meeting: Meeting, by, person_ids: list[int], mark_held:
     meeting.attendance.exclude(person_id__in=allowed).delete()
     present = set(meeting.attendance.values_list("person_id", flat=True))
     Attendance.objects.bulk_create([Attendance(meeting=meeting, person_id=pk) for pk in allowed - present])
+    meeting.updated_by = by
     if mark_held:
         meeting.status = Meeting.Status.HELD
-        meeting.save(update_fields=["status", "updated_at"])
+    meeting.save(update_fields=["status", "updated_by", "updated_at"])
     return meeting
 
 
 @transaction.atomic
-def network_rules_update(*, network: Network, by, ground_rules: str) -> Network:
+def network_rules_update(*, network: Network, by: User, ground_rules: str) -> Network:
     network.ground_rules = ground_rules.strip()
     network.save(update_fields=["ground_rules"])
     return network

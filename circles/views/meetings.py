@@ -36,7 +36,9 @@ def meeting_plan(request, network_id):
                     ngettext("%(count)d møde er planlagt.", "%(count)d møder er planlagt.", len(planned))
                     % {"count": len(planned)},
                 )
-                return redirect(planned[0] if len(planned) == 1 else network)
+                if len(planned) == 1:
+                    return redirect(planned[0])
+                return redirect(_network_page_for(network, planned))
     else:
         try:
             count = min(max(int(request.GET.get("antal", 1)), 1), 12)
@@ -44,6 +46,13 @@ def meeting_plan(request, network_id):
             count = 1
         formset = PlanFormSet(prefix="m", initial=[{"duration_minutes": 120}] * count)
     return render(request, "circles/meetings/plan.html", {"network": network, "formset": formset})
+
+
+def _network_page_for(network, meetings) -> str:
+    """The network page of the year the (first of the) meetings lie in: next year's plan shows next year."""
+    year = min(timezone.localtime(meeting.starts_at).year for meeting in meetings)
+    url = network.get_absolute_url()
+    return url if year == timezone.localdate().year else f"{url}?aar={year}"
 
 
 @login_required
@@ -71,6 +80,8 @@ def meeting_detail(request, meeting_id):
             "minutes": minutes,
             "can_manage": can_manage,
             "started": meeting.starts_at <= timezone.now(),
+            "my_invitation": services.invitation_for_user(meeting, request.user),
+            "open_for_answers": _open_for_answers(meeting),
         },
     )
 
@@ -84,11 +95,11 @@ def meeting_edit(request, meeting_id):
     form = MeetingForm(request.POST or None, initial=MeetingForm.initial_for(meeting))
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_update(meeting=meeting, by=request.user, draft=form.draft())
+            change = services.meeting_update(meeting=meeting, by=request.user, draft=form.draft())
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, _("Mødet er gemt. Er tid eller sted ændret, får de inviterede besked."))
+            messages.success(request, change.message())
             return redirect(meeting)
     return render(
         request, "circles/meetings/edit.html", {"meeting": meeting, "network": meeting.network, "form": form}
@@ -143,12 +154,14 @@ def meeting_attendance(request, meeting_id):
         return redirect(meeting)
     candidates = list(services.attendance_candidates(meeting))
     present = set(meeting.attendance.values_list("person_id", flat=True))
+    from_answers = False
     if not present:  # pre-fill from the answers
         present = set(
             meeting.invitations.filter(response=Invitation.Response.YES, person__isnull=False).values_list(
                 "person_id", flat=True
             )
         )
+        from_answers = bool(present)
     form = AttendanceForm(request.POST or None, candidates=candidates, initial={"present": sorted(present)})
     if request.method == "POST" and form.is_valid():
         try:
@@ -166,8 +179,47 @@ def meeting_attendance(request, meeting_id):
     return render(
         request,
         "circles/meetings/attendance.html",
-        {"meeting": meeting, "network": meeting.network, "form": form},
+        {"meeting": meeting, "network": meeting.network, "form": form, "from_answers": from_answers},
     )
+
+
+def _open_for_answers(meeting) -> bool:
+    return meeting.status == Meeting.Status.PLANNED and meeting.starts_at > timezone.now()
+
+
+def _answer(request, invitation, *, by) -> None:
+    """The button pressed on the answer page (``by`` None: the link is the key) or the meeting page."""
+    choice = request.POST.get("svar")
+    if choice not in {"kommer", "kommer-ikke"}:
+        messages.error(request, _("Vælg “Jeg kommer” eller “Jeg kommer ikke”."))
+        return
+    try:
+        services.invitation_answer(
+            invitation=invitation,
+            coming=choice == "kommer",
+            by=by,
+        )
+    except ValidationError as error:
+        show_errors(request, error)
+    else:
+        messages.success(request, _("Tak, dit svar er registreret."))
+
+
+@login_required
+@require_POST
+def meeting_answer(request, meeting_id):
+    """A logged-in member answers their own invitation on the meeting page (no mail link needed)."""
+    meeting = get_meeting_for_user(request.user, meeting_id)
+    invitation = services.invitation_for_user(meeting, request.user)
+    if invitation is None:
+        return render(
+            request,
+            "circles/meetings/not_invited.html",
+            {"meeting": meeting, "network": meeting.network},
+            status=403,
+        )
+    _answer(request, invitation, by=request.user)
+    return redirect(meeting)
 
 
 def rsvp(request, token):
@@ -178,21 +230,16 @@ def rsvp(request, token):
             _("Linket er ugyldigt eller erstattet af et nyere. Brug linket i den seneste mail om mødet.")
         )
     if request.method == "POST":
-        choice = request.POST.get("svar")
-        if choice not in {"kommer", "kommer-ikke"}:
-            messages.error(request, _("Vælg “Jeg kommer” eller “Jeg kommer ikke”."))
-        else:
-            try:
-                invitation = services.invitation_answer(token=token, coming=choice == "kommer")
-            except ValidationError as error:
-                show_errors(request, error)
-            else:
-                messages.success(request, _("Tak, dit svar er registreret."))
+        _answer(request, invitation, by=None)
         return redirect("circles:rsvp", token=token)
     meeting = invitation.meeting
-    open_for_answers = meeting.status == Meeting.Status.PLANNED and meeting.starts_at > timezone.now()
     return render(
         request,
         "circles/meetings/rsvp.html",
-        {"invitation": invitation, "meeting": meeting, "network": meeting.network, "open": open_for_answers},
+        {
+            "invitation": invitation,
+            "meeting": meeting,
+            "network": meeting.network,
+            "open": _open_for_answers(meeting),
+        },
     )

@@ -11,8 +11,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from circles.models import Attendance, Invitation, Meeting
-from circles.services.meetings import hash_token
+from circles.services.meetings import AGENDA_MAX_ITEMS, MeetingDraft, meeting_plan
 from netvaerk.outbox.models import OutboundEmail
+from netvaerk.tokens import digest as hash_token
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,7 @@ def test_coordinator_plans_four_meetings_at_once(client, network, coordinator):
     assert response.status_code == 302
     assert network.meetings.count() == 4
     meeting = network.meetings.first()
+    assert meeting.created_by == meeting.updated_by == coordinator
     assert [(item.title, item.minutes_allotted) for item in meeting.agenda.all()] == [
         ("Nyt fra kredsen", 15),
         ("Tema: løn", 60),
@@ -149,6 +151,9 @@ def test_coordinator_plans_four_meetings_at_once(client, network, coordinator):
         ({"online_url": "ikke et link med mellemrum"}, "gyldigt link"),
         ({"date": "31.02.2027"}, "gyldig dato"),
         ({"agenda": "Tema (999 min)"}, "mellem 1 og 480"),
+        ({"agenda": "x" * 4001}, "højst fylde 4.000 tegn"),
+        ({"agenda": "\n".join(f"Punkt {n}" for n in range(31))}, "højst have 30 punkter"),
+        ({"agenda": "x" * 1_000_000}, "højst fylde 4.000 tegn"),
     ],
 )
 def test_bad_input_is_refused_in_danish_and_nothing_is_saved(client, network, coordinator, fields, message):
@@ -159,6 +164,42 @@ def test_bad_input_is_refused_in_danish_and_nothing_is_saved(client, network, co
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Meeting.objects.exists()  # the good first meeting is not saved either
+
+
+def test_the_service_refuses_a_long_agenda_too(network, coordinator):
+    from django.core.exceptions import ValidationError
+
+    many = MeetingDraft(starts_at=soon(), place="x", agenda=[(f"Punkt {n}", None) for n in range(31)])
+    long = MeetingDraft(starts_at=soon(), place="x", agenda=[("x" * 200, None)] * 21)
+    for draft in (many, long):
+        with pytest.raises(ValidationError):
+            meeting_plan(network=network, by=coordinator, drafts=[draft])
+    assert AGENDA_MAX_ITEMS == 30 and not Meeting.objects.exists()
+
+
+def test_planning_next_years_meetings_lands_on_next_years_page(client, network, coordinator):
+    next_year = timezone.localdate().year + 1
+    dates = [
+        timezone.localtime().replace(year=next_year, month=month, day=10, hour=16, minute=0)
+        for month in (2, 5)
+    ]
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("circles:meeting_plan", args=[network.pk]), plan_post(*({"when": when} for when in dates))
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{network.get_absolute_url()}?aar={next_year}"
+
+
+def test_planning_this_years_meetings_lands_on_the_network_page(client, network, coordinator):
+    client.force_login(coordinator)
+    when = timezone.localtime().replace(month=12, day=30, hour=16, minute=0, second=0, microsecond=0)
+    if when <= timezone.localtime():  # the last days of the year: record two held meetings instead
+        meetings = [{"when": when - timedelta(days=n + 1), "record_held": "on"} for n in range(2)]
+    else:
+        meetings = [{"when": when}, {"when": when - timedelta(hours=1)}]
+    response = client.post(reverse("circles:meeting_plan", args=[network.pk]), plan_post(*meetings))
+    assert response["Location"] == network.get_absolute_url()
 
 
 def test_a_time_skipped_by_summer_time_is_refused(client, network, coordinator):
@@ -480,3 +521,173 @@ def test_meeting_pages_query_count_is_the_same_at_3_and_30_invited(
         content = client.get(url).content.decode()
     assert content.count(row) >= 30
     assert len(small) == len(large) <= 15, [q["sql"][:120] for q in large.captured_queries]
+
+
+# answers in the app, answers that no longer hold, secret links ------------------------------------
+
+
+def test_the_mail_says_how_to_answer_and_the_calendar_asks_no_reply(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    mail = next(m for m in mailoutbox if member.email in m.to[0])
+    for body in (mail.body, mail.alternatives[0][0]):
+        assert "Brug ikke kalenderens knapper" in body
+        assert meeting.get_absolute_url() in body  # the meeting page, to answer when logged in
+        assert "/svar/" in body
+    (ics,) = [a for a in mail.attachments if getattr(a, "get_content_type", lambda: "")() == "text/calendar"]
+    calendar = Calendar.from_ical(ics.get_payload(decode=True))
+    assert str(calendar["method"]) == "REQUEST"
+    attendee = calendar.walk("VEVENT")[0]["attendee"]
+    assert attendee.params["RSVP"] == "FALSE"
+
+
+def test_the_answer_link_is_sealed_in_the_outbox(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    mail = next(m for m in mailoutbox if member.email in m.to[0])
+    token = answer_link(mail).strip("/").split("/")[-1]
+    assert Invitation.objects.get(person=member.person).token_hash == hash_token(token)
+    row = OutboundEmail.objects.get(to__contains=member.email)
+    stored = f"{row.key} {row.subject} {row.body_text} {row.body_html} {row.attachments}"
+    assert token not in stored and "/svar/" not in stored
+
+
+def answer_in_app(client, meeting, choice="kommer"):
+    return client.post(reverse("circles:meeting_answer", args=[meeting.pk]), {"svar": choice}, follow=True)
+
+
+def test_an_invited_member_answers_on_the_meeting_page(
+    client, meeting, coordinator, member, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    client.force_login(member)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Jeg kommer ikke" in page and reverse("circles:meeting_answer", args=[meeting.pk]) in page
+    response = answer_in_app(client, meeting)
+    assert "Tak, dit svar er registreret" in response.content.decode()
+    assert "Du har svaret: Jeg kommer." in response.content.decode()
+    assert Invitation.objects.get(person=member.person).response == Invitation.Response.YES
+    answer_in_app(client, meeting, "kommer-ikke")
+    assert Invitation.objects.get(person=member.person).response == Invitation.Response.NO
+    # the coordinator's own invitation is untouched
+    assert Invitation.objects.get(person=coordinator.person).response == Invitation.Response.NONE
+
+
+def test_answering_in_the_app_for_each_person(
+    client, meeting, coordinator, member, outsider, other_office, django_capture_on_commit_callbacks
+):
+    url = reverse("circles:meeting_answer", args=[meeting.pk])
+    newcomer = factories.MembershipFactory(network=meeting.network).person  # joins after the invitations
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    newcomer.user = factories.UserFactory(username="nyt-medlem")
+    newcomer.save()
+    for stranger in (outsider, other_office):
+        client.force_login(stranger)
+        assert client.post(url, {"svar": "kommer"}).status_code == 404
+    Invitation.objects.filter(person=newcomer).delete()
+    client.force_login(newcomer.user)
+    assert "Jeg kommer ikke" not in client.get(meeting.get_absolute_url()).content.decode()
+    response = client.post(url, {"svar": "kommer"})
+    assert response.status_code == 403 and "ikke inviteret til dette møde" in response.content.decode()
+    client.force_login(member)
+    assert client.get(url).status_code == 405
+    assert not Invitation.objects.exclude(response="").exists()
+
+
+def test_the_facilitating_consultant_answers_in_the_app(
+    client, meeting, coordinator, consultant, django_capture_on_commit_callbacks
+):
+    meeting.network.consultant = consultant
+    meeting.network.save()
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    client.force_login(consultant)
+    answer_in_app(client, meeting, "kommer-ikke")
+    assert Invitation.objects.get(user=consultant).response == Invitation.Response.NO
+
+
+def test_answering_in_the_app_after_the_start_is_refused(
+    client, meeting, coordinator, member, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+    client.force_login(member)
+    response = answer_in_app(client, meeting)
+    assert "Mødet er begyndt" in response.content.decode()
+    assert Invitation.objects.get(person=member.person).response == ""
+
+
+def test_the_service_refuses_answering_someone_elses_invitation(
+    client, meeting, coordinator, member, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+
+    from circles.services.meetings import invitation_answer
+
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    theirs = Invitation.objects.get(person=coordinator.person)
+    with pytest.raises(ValidationError, match="din egen invitation"):
+        invitation_answer(invitation=theirs, coming=False, by=member)
+    assert Invitation.objects.get(pk=theirs.pk).response == ""
+
+
+def edit_post(meeting, **changes):
+    local = timezone.localtime(meeting.starts_at)
+    data = {
+        "date": local.strftime("%Y-%m-%d"),
+        "time": local.strftime("%H:%M"),
+        "duration_minutes": str(meeting.duration_minutes),
+        "place": meeting.place,
+        "theme": meeting.theme,
+        "agenda": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_new_time_resets_the_answers_and_asks_again(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    Invitation.objects.filter(meeting=meeting).update(response="yes", responded_at=timezone.now())
+    later = timezone.localtime(meeting.starts_at) + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("circles:meeting_edit", args=[meeting.pk]),
+            edit_post(meeting, date=later.strftime("%Y-%m-%d")),
+            follow=True,
+        )
+    assert "svarene til den gamle tid er nulstillet" in response.content.decode()
+    assert set(Invitation.objects.values_list("response", "responded_at")) == {("", None)}
+    update = next(m for m in mailoutbox[2:] if member.email in m.to[0])
+    assert "svar venligst igen" in update.body
+    meeting.refresh_from_db()
+    assert meeting.updated_by == coordinator
+
+
+def test_a_new_place_keeps_the_answers_and_says_so(
+    client, meeting, coordinator, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, coordinator, meeting, django_capture_on_commit_callbacks)
+    Invitation.objects.filter(meeting=meeting).update(response="yes", responded_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("circles:meeting_edit", args=[meeting.pk]),
+            edit_post(meeting, place="Nyt sted"),
+            follow=True,
+        )
+    assert "svarene gælder stadig" in response.content.decode()
+    assert set(Invitation.objects.values_list("response", flat=True)) == {"yes"}
+    update = next(m for m in mailoutbox[2:] if member.email in m.to[0])
+    assert "Dit svar gælder stadig" in update.body and "svar venligst igen" not in update.body
+
+
+def test_the_attendance_page_says_prefilled_only_when_it_is(client, past_meeting, coordinator, member):
+    url = reverse("circles:meeting_attendance", args=[past_meeting.pk])
+    client.force_login(coordinator)
+    assert "ud fra svarene" not in client.get(url).content.decode()  # nobody invited
+    Invitation.objects.create(meeting=past_meeting, person=member.person, token_hash="y" * 64, response="no")
+    assert "ud fra svarene" not in client.get(url).content.decode()  # nobody said yes
+    Invitation.objects.filter(meeting=past_meeting).update(response="yes")
+    assert "ud fra svarene" in client.get(url).content.decode()
