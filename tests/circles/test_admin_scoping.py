@@ -18,6 +18,7 @@ from circles.admin.scoping import in_branch
 from circles.models import (
     AgendaItem,
     Attendance,
+    Employer,
     Mandate,
     Meeting,
     Membership,
@@ -122,9 +123,7 @@ def ours(network, coordinator, member, consultant):
 
 def _choices(data, form, formsets):
     """(posted name, field, extra data) for each choice: in the form, an inline's first row, a new row."""
-    yield from (
-        (form.add_prefix(name), field, {}) for name, field in form.fields.items() if not field.disabled
-    )
+    yield from ((form.add_prefix(name), field, {}) for name, field in form.fields.items())
     for formset in formsets:
         if not formset.forms:
             continue
@@ -157,8 +156,8 @@ def _snapshot(obj, formsets):
     return rows
 
 
-# the employer's own branch is not a choice for the office: tests/circles/test_admin_org.py
-EDITABLE = [Person, Mandate, Network, Membership, Workplace, Meeting]
+# a saved membership's network and person are fixed; its add form is tested below
+EDITABLE = [Person, Mandate, Network, Employer, Workplace, Meeting]
 
 
 @pytest.mark.parametrize("model", EDITABLE, ids=lambda m: m.__name__)
@@ -181,8 +180,40 @@ def test_no_choice_of_another_branch_is_accepted_or_named(client, office, ours, 
         posted = {**data, **extra, key: [_foreign_id(field.queryset.model, foreign)], "_continue": "1"}
         response = client.post(url, posted)
         body = response.content.decode()
-        assert response.status_code == 200, f"{key} accepted another branch's row"
+        if not field.disabled:  # a disabled field (fixed once saved) ignores the POST instead
+            assert response.status_code == 200, f"{key} accepted another branch's row"
         assert _snapshot(obj, formsets) == before, f"{key} wrote something"
         assert not [name for name in FOREIGN_NAMES if name in body], f"{key} named another branch's row"
         tried.append(key)
     assert tried, f"{model.__name__}'s change page has no choice to test"
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (Membership, {"network": "ours", "person": "foreign", "joined_on": "2026-01-01"}),
+        (Membership, {"network": "foreign", "person": "ours", "joined_on": "2026-01-01"}),
+        (Mandate, {"person": "foreign", "workplace": "ours", "role": "tr", "elected_on": "2026-01-01"}),
+    ],
+)
+def test_an_add_form_refuses_another_branchs_row_without_naming_it(
+    client, office, ours, foreign, model, fields
+):
+    client.force_login(office)
+    rows = {
+        "ours": {
+            "network": Network.objects.filter(branch=ours).first(),
+            "person": Person.objects.filter(branch=ours).first(),
+        },
+        "foreign": {
+            "network": Network.objects.get(name="Fremmed Netværk"),
+            "person": Person.objects.get(name="Bent Fremmedkreds"),
+        },
+    }
+    rows["ours"]["workplace"] = Workplace.objects.filter(employer__branch=ours).first()
+    data = {name: rows[value][name].pk if value in rows else value for name, value in fields.items()}
+    count = model.objects.count()
+    response = client.post(_url(model, "add"), data)
+    assert response.status_code == 200
+    assert model.objects.count() == count
+    assert not [name for name in FOREIGN_NAMES if name in response.content.decode()]
