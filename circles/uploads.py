@@ -53,8 +53,18 @@ def _office_kind(upload) -> str | None:
     return None
 
 
+FILENAME_MAX = 150
+
+
 def safe_filename(name: str) -> str:
-    """A display name for downloads: no path, no control characters, bounded length."""
+    """A display name for downloads: no path, no control characters, bounded length. A long name is
+    cut before its extension, so the download still opens in the right program."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>:|?*;').strip(" .")
-    return name[:150] or "referat"
+    if len(name) > FILENAME_MAX:
+        stem, dot, extension = name.rpartition(".")
+        if dot and stem and 0 < len(extension) <= 10:
+            name = f"{stem[: FILENAME_MAX - len(extension) - 1].rstrip(' .')}.{extension}"
+        else:
+            name = name[:FILENAME_MAX]
+    return name or "referat"

@@ -23,4 +23,5 @@ urlpatterns = [
     path("moede/<int:meeting_id>/referat/skriv/", minutes.minutes_edit, name="minutes_edit"),
     path("moede/<int:meeting_id>/referat/indsend/", minutes.minutes_submit, name="minutes_submit"),
     path("referatfil/<int:file_id>/", minutes.minutes_file, name="minutes_file"),
+    path("referatfil/<int:file_id>/fjern/", minutes.minutes_file_remove, name="minutes_file_remove"),
 ]

@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ..services.minutes import RETURN_COMMENT_MAX, check_return_comment, check_text
+
 
 class MinutesForm(forms.Form):
     text = forms.CharField(
@@ -24,8 +26,7 @@ class MinutesForm(forms.Form):
 
     def clean_text(self):
         text = self.cleaned_data["text"]
-        if len(text) > 100_000:
-            raise forms.ValidationError(_("Referatet er for langt (højst 100.000 tegn). Upload det som fil."))
+        check_text(text.strip())  # the service's own limit, with its message
         return text
 
     def clean(self):
@@ -42,3 +43,18 @@ class MinutesForm(forms.Form):
                 % {"limit": round(settings.MINUTES_UPLOAD_MAX_BYTES / 1024 / 1024)}
             )
         return upload
+
+
+class ReturnForm(forms.Form):
+    """The office's comment when it sends minutes back (the admin's review page and bulk action)."""
+
+    comment = forms.CharField(
+        label=_("Kommentar til koordinatoren"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "maxlength": RETURN_COMMENT_MAX}),
+        error_messages={"required": _("Skriv en kommentar, så koordinatoren ved, hvad der skal rettes.")},
+    )
+
+    def clean_comment(self):
+        comment = self.cleaned_data["comment"].strip()
+        check_return_comment(comment)
+        return comment

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,12 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..forms.minutes import MinutesForm
-from ..models import Minutes
+from ..models import MinutesVersion
 from ..permissions import (
     can_manage_network,
     can_read_minutes,
     get_meeting_for_user,
     get_minutes_file_for_user,
+    get_minutes_for_user,
 )
 from ..roles import is_office
 from ..services import minutes as services
@@ -27,7 +29,7 @@ def minutes_edit(request, meeting_id):
     if meeting.starts_at > timezone.now():
         messages.error(request, _("Der kan først skrives referat, når mødet er begyndt."))
         return redirect(meeting)
-    minutes = services.minutes_for(meeting)
+    minutes = services.minutes_or_new(meeting)  # a GET writes nothing: the first save creates the row
     if not minutes.is_editable:
         messages.info(request, _("Referatet er indsendt og låst."))
         return redirect("circles:minutes_detail", meeting_id=meeting.pk)
@@ -59,9 +61,30 @@ def minutes_edit(request, meeting_id):
             "network": meeting.network,
             "minutes": minutes,
             "form": form,
-            "files": minutes.files.all(),
+            "files": _files(minutes),
         },
     )
+
+
+def _files(minutes):
+    if minutes.pk is None:
+        return []
+    sent = MinutesVersion.objects.filter(attachment=OuterRef("pk"))
+    return minutes.files.annotate(in_version=Exists(sent))
+
+
+@login_required
+@require_POST
+def minutes_file_remove(request, file_id):
+    attachment = get_minutes_file_for_user(request.user, file_id, manage=True)
+    meeting_id = attachment.minutes.meeting_id
+    try:
+        services.minutes_file_remove(file_id=attachment.pk, by=request.user)
+    except ValidationError as error:
+        show_errors(request, error)
+    else:
+        messages.success(request, _("Filen %(name)s er fjernet.") % {"name": attachment.original_name})
+    return redirect("circles:minutes_edit", meeting_id=meeting_id)
 
 
 @login_required
@@ -83,26 +106,21 @@ def _submit(request, meeting):
 
 @login_required
 def minutes_detail(request, meeting_id):
-    meeting = get_meeting_for_user(request.user, meeting_id)
-    try:
-        minutes = meeting.minutes
-    except Minutes.DoesNotExist:
-        raise Http404 from None
+    minutes = get_minutes_for_user(request.user, meeting_id)
+    meeting = minutes.meeting
+    context = {"meeting": meeting, "network": meeting.network, "minutes": minutes}
     if not can_read_minutes(request.user, minutes):
-        raise PermissionDenied
+        # returned to the coordinator: whoever was mailed the link is told why it cannot be read now
+        return render(request, "circles/minutes/being_corrected.html", context)
     manage = can_manage_network(request.user, meeting.network)
-    office = request.user.is_superuser or is_office(request.user)
+    history = manage or is_office(request.user)  # the office follows the review
     return render(
         request,
         "circles/minutes/detail.html",
         {
-            "meeting": meeting,
-            "network": meeting.network,
-            "minutes": minutes,
-            "current_file": minutes.files.first(),
-            "versions": minutes.versions.select_related("attachment", "submitted_by")
-            if manage or office
-            else None,
+            **context,
+            "copy": services.readable_copy(minutes=minutes, user=request.user),
+            "versions": minutes.versions.select_related("attachment", "submitted_by") if history else None,
             "can_manage": manage,
         },
     )

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circles.models import Attendance, Meeting, Minutes, MinutesAttachment, Network
+from circles.models.minutes import MINUTES_TEXT_MAX
 from circles.services import minutes as services
-from circles.uploads import sniff
+from circles.uploads import safe_filename, sniff
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
 
@@ -150,7 +151,9 @@ def test_submit_locks_keeps_a_version_and_mails_a_link(
     for mail in mailoutbox:
         assert len(mail.to) == 1 and not mail.cc and not mail.bcc
         assert SECRET not in mail.body and SECRET not in mail.alternatives[0][0] and not mail.attachments
-        assert f"/moede/{held.pk}/referat/" in mail.body
+        office = held.network.branch.office_email in mail.to[0]
+        link = f"/admin/circles/minutes/{minutes.pk}/change/" if office else f"/moede/{held.pk}/referat/"
+        assert link in mail.body
 
 
 def test_the_facilitating_consultant_gets_the_link_and_can_open_it(
@@ -278,7 +281,8 @@ def test_reading_follows_status_and_confidentiality(
         return client.get(target).status_code
 
     assert status(coordinator, url) == 200 and status(office, url) == 200
-    assert status(member, url) == 403 and status(member, download) == 403  # not approved yet
+    assert status(member, url) == 200 and status(member, download) == 200  # mailed at submission
+    assert status(consultant, url) == 403 and status(consultant, download) == 403  # not approved yet
     for stranger in (outsider, other_office):
         assert status(stranger, url) == 404 and status(stranger, download) == 404
     services.minutes_approve(minutes_id=minutes.pk, by=office)
@@ -321,3 +325,109 @@ def test_text_is_formatted_but_never_runs_code(client, held, coordinator):
     assert "<script>alert(1)</script>" not in content and "&lt;script&gt;" in content
     assert "javascript:" not in content
     assert 'href="https://example.org"' in content
+
+
+# opening the edit page writes nothing --------------------------------------------------------------
+
+
+def test_opening_the_edit_page_creates_no_minutes(client, held, coordinator):
+    client.force_login(coordinator)
+    url = reverse("circles:minutes_edit", args=[held.pk])
+    assert client.get(url).status_code == 200
+    assert client.head(url).status_code == 200
+    assert not Minutes.objects.exists()
+    client.post(url, {"text": "Første linje", "revision": 0})
+    assert Minutes.objects.get().text == "Første linje"  # the first save creates the row
+
+
+# bounded text -------------------------------------------------------------------------------------
+
+
+def test_too_long_text_is_refused_by_the_form_and_the_service(client, held, coordinator):
+    long = "x" * (MINUTES_TEXT_MAX + 1)
+    with pytest.raises(ValidationError, match="for langt"):
+        write(held, coordinator, text=long)
+    client.force_login(coordinator)
+    response = client.post(reverse("circles:minutes_edit", args=[held.pk]), {"text": long, "revision": 1})
+    assert "Referatet er for langt (højst 100.000 tegn)" in response.content.decode()
+    assert Minutes.objects.get().text == ""
+
+
+# files --------------------------------------------------------------------------------------------
+
+
+def test_a_long_file_name_keeps_its_extension():
+    name = safe_filename("Referat fra netværksmødet " + "meget langt " * 30 + ".docx")
+    assert len(name) <= 150 and name.endswith(".docx")
+    assert safe_filename("a" * 300).startswith("a") and len(safe_filename("a" * 300)) == 150
+
+
+def test_a_returned_file_is_not_for_members_once_a_newer_version_is_approved(
+    client, held, coordinator, member, office, consultant
+):
+    first = submitted(held, coordinator, file=upload("v1.pdf", PDF))
+    services.minutes_return(minutes_id=first.pk, by=office, comment="Forkert fil")
+    old = first.files.get()
+    write(held, coordinator, file=upload("v2.pdf", PDF))
+    services.minutes_submit(meeting=held, by=coordinator)
+    services.minutes_approve(minutes_id=first.pk, by=office)
+    new = first.files.exclude(pk=old.pk).get()
+
+    def status(user, attachment):
+        client.force_login(user)
+        return client.get(attachment.get_absolute_url()).status_code
+
+    assert status(member, new) == 200 and status(consultant, new) == 200
+    assert status(member, old) == 403 and status(consultant, old) == 403
+    assert status(coordinator, old) == 200 and status(office, old) == 200
+
+
+def test_the_office_reads_what_was_submitted_not_the_working_copy(client, held, coordinator, office):
+    first = submitted(held, coordinator, file=upload("v1.pdf", PDF))
+    services.minutes_return(minutes_id=first.pk, by=office, comment="Ret navnene")
+    write(held, coordinator, text="Halvfærdig rettelse", file=upload("kladde.pdf", PDF))
+    draft_file = first.files.get(original_name="kladde.pdf")
+    client.force_login(office)
+    page = client.get(reverse("circles:minutes_detail", args=[held.pk])).content.decode()
+    assert SECRET in page and "Halvfærdig rettelse" not in page and "kladde.pdf" not in page
+    assert client.get(draft_file.get_absolute_url()).status_code == 403
+    assert client.get(first.files.get(original_name="v1.pdf").get_absolute_url()).status_code == 200
+
+
+def test_a_wrong_upload_can_be_removed_while_the_minutes_are_editable(
+    client, held, coordinator, member, outsider, settings, django_capture_on_commit_callbacks
+):
+    minutes = write(held, coordinator, file=upload("forkert.pdf", PDF))
+    wrong = minutes.files.get()
+    stored = settings.MEDIA_ROOT / wrong.file.name
+    remove = reverse("circles:minutes_file_remove", args=[wrong.pk])
+    client.force_login(coordinator)
+    assert (
+        f'action="{remove}"' in client.get(reverse("circles:minutes_edit", args=[held.pk])).content.decode()
+    )
+    client.force_login(member)
+    assert client.post(remove).status_code == 403
+    client.force_login(outsider)
+    assert client.post(remove).status_code == 404
+    client.force_login(coordinator)
+    assert client.get(remove).status_code == 405  # only a POST removes
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(remove, follow=True)
+    assert "Filen forkert.pdf er fjernet" in response.content.decode()
+    assert not MinutesAttachment.objects.exists() and not stored.exists()
+
+
+def test_a_file_that_was_submitted_stays(client, held, coordinator, office):
+    first = submitted(held, coordinator, file=upload("v1.pdf", PDF))
+    sent = first.files.get()
+    client.force_login(coordinator)
+    remove = reverse("circles:minutes_file_remove", args=[sent.pk])
+    response = client.post(remove, follow=True)
+    assert "låst" in response.content.decode()  # submitted: nothing can be removed
+    services.minutes_return(minutes_id=first.pk, by=office, comment="Ret")
+    edit = client.get(reverse("circles:minutes_edit", args=[held.pk])).content.decode()
+    assert f'action="{remove}"' not in edit and "sendt med en indsendt version" in edit
+    response = client.post(remove, follow=True)
+    assert "bliver i historikken" in response.content.decode()
+    assert first.files.get() == sent
