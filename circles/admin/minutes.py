@@ -1,6 +1,10 @@
-"""Admin for minutes: the office's review queue."""
+"""Admin for minutes: the office's review queue.
 
-from django import forms
+Who sees what follows the same rule as the front end (``circles.permissions.can_read_minutes``): the
+queue lists only minutes the user may read, and the review page shows the last submitted version,
+never the coordinator's working copy.
+"""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -12,28 +16,49 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..forms.minutes import ReturnForm
 from ..models import Minutes, MinutesVersion
-from ..services.minutes import minutes_approve, minutes_return
+from ..permissions import can_read_minutes, readable_minutes
+from ..services.minutes import last_submitted, minutes_approve, minutes_return
+from ..templatetags.names import display_name
 from .scoping import BranchScopedAdmin
 
 
-class ReturnForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Kommentar til koordinatoren"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        error_messages={"required": _("Skriv en kommentar, så koordinatoren ved, hvad der skal rettes.")},
-    )
+def _reviewed(minutes):
+    """The last submitted version (set by ``get_object``; looked up when the admin did not)."""
+    if not hasattr(minutes, "reviewed"):
+        minutes.reviewed = last_submitted(minutes)
+    return minutes.reviewed
+
+
+def _file_link(attachment):
+    if attachment is None:
+        return "—"
+    return format_html('<a href="{}">{}</a>', attachment.get_absolute_url(), attachment.original_name)
 
 
 class VersionInline(admin.TabularInline):
+    """Every submission, with the office's decision and comment: the review's history."""
+
     model = MinutesVersion
     extra = 0
     can_delete = False
-    fields = ["number", "submitted_at", "submitted_by", "decision", "return_comment", "attachment"]
+    fields = ["number", "submitted_at", "submitter", "decision", "return_comment", "file"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("attachment", "submitted_by__person")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("indsendt af"))
+    def submitter(self, obj):
+        return display_name(obj.submitted_by) or "—"
+
+    @admin.display(description=_("fil"))
+    def file(self, obj):
+        return _file_link(obj.attachment)
 
 
 class ReviewStatusFilter(admin.SimpleListFilter):
@@ -70,7 +95,7 @@ class MinutesAdmin(BranchScopedAdmin):
         "status",
         "confidential",
         "submitted_at",
-        "submitted_by",
+        "submitter",
         "version_count",
     ]
     list_filter = [
@@ -79,7 +104,7 @@ class MinutesAdmin(BranchScopedAdmin):
         "confidential",
         ("meeting__starts_at", admin.DateFieldListFilter),
     ]
-    list_select_related = ["meeting__network", "submitted_by"]
+    list_select_related = ["meeting__network", "submitted_by__person"]
     search_fields = ["meeting__network__name"]
     actions = ["approve", "send_back"]
     inlines = [VersionInline]
@@ -90,9 +115,9 @@ class MinutesAdmin(BranchScopedAdmin):
         "rendered_text",
         "current_file",
         "submitted_at",
-        "submitted_by",
+        "submitter",
         "decided_at",
-        "decided_by",
+        "decider",
         "return_comment",
     ]
     readonly_fields = fields
@@ -105,7 +130,24 @@ class MinutesAdmin(BranchScopedAdmin):
         return filters
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(versions_total=Count("versions"))
+        readable = readable_minutes(request.user, super().get_queryset(request))
+        return readable.annotate(versions_total=Count("versions"))
+
+    def get_object(self, request, object_id, from_field=None):
+        minutes = super().get_object(request, object_id, from_field)
+        if minutes is not None:
+            minutes.reviewed = last_submitted(minutes)  # what the office reviews, never the working copy
+        return minutes
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (
+            obj is None or can_read_minutes(request.user, obj)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_read_minutes(request.user, obj)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -125,16 +167,22 @@ class MinutesAdmin(BranchScopedAdmin):
     def version_count(self, obj):
         return obj.versions_total
 
+    @admin.display(description=_("indsendt af"), ordering="submitted_by__person__name")
+    def submitter(self, obj):
+        return display_name(obj.submitted_by) or "—"
+
+    @admin.display(description=_("behandlet af"))
+    def decider(self, obj):
+        return display_name(obj.decided_by) or "—"
+
     @admin.display(description=_("referat"))
     def rendered_text(self, obj):
-        return render_to_string("admin/circles/minutes_text.html", {"minutes": obj})
+        return render_to_string("admin/circles/minutes_text.html", {"copy": _reviewed(obj)})
 
     @admin.display(description=_("fil"))
     def current_file(self, obj):
-        attachment = obj.files.first()
-        if attachment is None:
-            return "—"
-        return format_html('<a href="{}">{}</a>', attachment.get_absolute_url(), attachment.original_name)
+        copy = _reviewed(obj)
+        return _file_link(copy.file if copy else None)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         minutes = self.get_object(request, object_id)
@@ -149,6 +197,12 @@ class MinutesAdmin(BranchScopedAdmin):
             "return_form": ReturnForm(),
             "show_decision": minutes is not None and minutes.status == Minutes.Status.SUBMITTED,
         }
+        if minutes is not None:
+            extra_context["title"] = _("Referat: %(network)s, %(date)s") % {
+                "network": minutes.meeting.network,
+                "date": timezone.localtime(minutes.meeting.starts_at).strftime("%d.%m.%Y"),
+            }
+            extra_context["subtitle"] = None
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _decide_one(self, request, minutes):
@@ -159,9 +213,10 @@ class MinutesAdmin(BranchScopedAdmin):
                 minutes_approve(minutes_id=minutes.pk, by=request.user)
                 self.message_user(request, _("Referatet er godkendt."), messages.SUCCESS)
             else:
-                minutes_return(
-                    minutes_id=minutes.pk, by=request.user, comment=request.POST.get("comment", "")
-                )
+                form = ReturnForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(form.errors["comment"].as_data())
+                minutes_return(minutes_id=minutes.pk, by=request.user, comment=form.cleaned_data["comment"])
                 self.message_user(request, _("Referatet er sendt retur til koordinatoren."), messages.SUCCESS)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)

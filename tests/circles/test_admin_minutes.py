@@ -1,8 +1,11 @@
 """The office's review queue and network overview in the admin."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,7 +40,7 @@ def test_queue_opens_on_submitted_minutes(client, office, network, coordinator):
     shown = list(response.context["cl"].result_list)
     assert shown == [waiting] and draft not in shown
     everything = client.get(QUEUE + "?status=alle")
-    assert set(everything.context["cl"].result_list) == {waiting, draft}
+    assert set(everything.context["cl"].result_list) == {waiting}  # a draft is the coordinator's own
 
 
 def test_office_reads_and_approves_one(
@@ -165,3 +168,118 @@ def test_overview_query_count_does_not_grow(client, office, branch):
 def test_overview_is_the_branch_only(client, other_office, network):
     client.force_login(other_office)
     assert network.name not in client.get(OVERVIEW).content.decode()
+
+
+# one rule for who reads minutes --------------------------------------------------------------------
+
+
+def test_the_office_cannot_read_a_draft_in_the_admin(client, office, network, coordinator):
+    meeting = factories.MeetingFactory(network=network, starts_at=timezone.now() - timedelta(days=2))
+    minutes = services.minutes_for(meeting)
+    services.minutes_save(
+        meeting=meeting, by=coordinator, text="Hemmelig kladde", confidential=False, revision=minutes.revision
+    )
+    client.force_login(office)
+    for status in ("draft", "alle"):
+        listed = client.get(QUEUE + f"?status={status}").context["cl"].result_list
+        assert minutes not in listed
+    response = client.get(reverse("admin:circles_minutes_change", args=[minutes.pk]), follow=True)
+    assert "Hemmelig kladde" not in response.content.decode()
+    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+
+
+def test_the_office_reviews_the_submitted_version_not_the_working_copy(client, office, network, coordinator):
+    minutes = submitted_minutes(network, coordinator, text="Første udgave")
+    services.minutes_return(minutes_id=minutes.pk, by=office, comment="Mangler dato")
+    pdf = SimpleUploadedFile("kladde.pdf", b"%PDF-1.4\n%%EOF\n")
+    minutes.refresh_from_db()
+    services.minutes_save(
+        meeting=minutes.meeting,
+        by=coordinator,
+        text="Halvfærdig rettelse",
+        confidential=False,
+        upload=pdf,
+        revision=minutes.revision,
+    )
+    client.force_login(office)
+    page = client.get(reverse("admin:circles_minutes_change", args=[minutes.pk])).content.decode()
+    assert "Første udgave" in page and "Version 1, som den blev indsendt" in page
+    assert "Halvfærdig rettelse" not in page and "kladde.pdf" not in page
+
+
+# the review page reads as Danish and names people -------------------------------------------------
+
+
+def resubmitted_minutes(network, coordinator, office):
+    minutes = submitted_minutes(network, coordinator)
+    services.minutes_return(minutes_id=minutes.pk, by=office, comment="Mangler dato")
+    minutes.refresh_from_db()
+    services.minutes_save(
+        meeting=minutes.meeting, by=coordinator, text="Rettet", confidential=False, revision=minutes.revision
+    )
+    return services.minutes_submit(meeting=minutes.meeting, by=coordinator)
+
+
+def review_page(client, user, minutes):
+    client.force_login(user)
+    return client.get(reverse("admin:circles_minutes_change", args=[minutes.pk]))
+
+
+def test_the_review_page_is_titled_with_the_network_and_the_date(client, office, network, coordinator):
+    minutes = submitted_minutes(network, coordinator)
+    date = timezone.localtime(minutes.meeting.starts_at).strftime("%d.%m.%Y")
+    response = review_page(client, office, minutes)
+    assert response.context["title"] == f"Referat: {network.name}, {date}"
+    assert f"<h1>Referat: {network.name}, {date}</h1>" in response.content.decode()
+
+
+def test_people_are_shown_by_name_not_username(client, office, network, coordinator):
+    minutes = resubmitted_minutes(network, coordinator, office)
+    page = review_page(client, office, minutes).content.decode()
+    assert "Karen Koordinator" in page and ">koordinator<" not in page
+    queue = client.get(QUEUE).content.decode()
+    assert "Karen Koordinator" in queue and ">koordinator<" not in queue
+
+
+def test_every_label_on_the_review_page_is_danish(client, office, network, coordinator):
+    minutes = resubmitted_minutes(network, coordinator, office)
+    page = review_page(client, office, minutes).content.decode()
+    labels = {text.strip().rstrip(":").lower() for text in re.findall(r"<(?:th|label)[^>]*>([^<]+)<", page)}
+    assert {"indsendt af", "behandlet af", "version", "afgørelse", "kommentar ved retur", "fil"} <= labels
+    english = {
+        "submitted by",
+        "created by",
+        "decided by",
+        "return comment",
+        "attachment",
+        "number",
+        "decision",
+    }
+    assert not labels & english
+
+
+def test_resubmitted_minutes_show_no_old_return_comment(client, office, network, coordinator):
+    minutes = resubmitted_minutes(network, coordinator, office)
+    assert minutes.return_comment == ""
+    page = review_page(client, office, minutes).content.decode()
+    assert page.count("Mangler dato") == 1  # only in version 1's history
+    assert minutes.versions.get(number=1).return_comment == "Mangler dato"
+
+
+def test_a_return_comment_is_bounded(client, office, network, coordinator):
+    minutes = submitted_minutes(network, coordinator)
+    client.force_login(office)
+    response = client.post(
+        reverse("admin:circles_minutes_change", args=[minutes.pk]),
+        {"_return": "1", "comment": "x" * 2001},
+        follow=True,
+    )
+    assert "Kommentaren er for lang (højst 2.000 tegn)" in response.content.decode()
+    bulk = client.post(
+        QUEUE, {"action": "send_back", "_selected_action": [minutes.pk], "comment": "x" * 2001}
+    )
+    assert "Kommentaren er for lang" in bulk.content.decode()
+    with pytest.raises(ValidationError, match="for lang"):
+        services.minutes_return(minutes_id=minutes.pk, by=office, comment="x" * 2001)
+    minutes.refresh_from_db()
+    assert minutes.status == Minutes.Status.SUBMITTED and minutes.return_comment == ""
