@@ -1,11 +1,11 @@
 """Planning, invitations, answers and attendance. Every mail goes through the outbox."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -393,38 +393,3 @@ def network_rules_update(*, network: Network, by: User, ground_rules: str) -> Ne
     network.ground_rules = ground_rules.strip()
     network.save(update_fields=["ground_rules"])
     return network
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """The first instant of the year and of the next, in Danish time."""
-    zone = timezone.get_current_timezone()
-    return (
-        datetime.combine(date(year, 1, 1), datetime.min.time(), tzinfo=zone),
-        datetime.combine(date(year + 1, 1, 1), datetime.min.time(), tzinfo=zone),
-    )
-
-
-def year_plan(network: Network, *, year: int | None = None) -> dict:
-    """Held / planned meetings this year against the network's minimum, in one query."""
-    now = timezone.now()
-    year = year or timezone.localdate().year
-    start, end = year_bounds(year)
-    counts = network.meetings.filter(starts_at__gte=start, starts_at__lt=end).aggregate(
-        held=Count("pk", filter=Q(status=Meeting.Status.HELD)),
-        planned=Count("pk", filter=Q(status=Meeting.Status.PLANNED, starts_at__gte=now)),
-        awaiting=Count("pk", filter=Q(status=Meeting.Status.PLANNED, starts_at__lt=now)),
-    )
-    minimum = network.minimum_meetings  # at least 1: a database constraint
-    missing = max(minimum - counts["held"] - counts["planned"] - counts["awaiting"], 0)
-    held_percent = min(100, round(100 * counts["held"] / minimum))
-    return {
-        "year": year,
-        "minimum": minimum,
-        **counts,
-        "missing": missing,
-        "behind": missing > 0,
-        "held_percent": held_percent,
-        "planned_percent": min(
-            100 - held_percent, round(100 * (counts["planned"] + counts["awaiting"]) / minimum)
-        ),
-    }
