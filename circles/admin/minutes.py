@@ -21,7 +21,7 @@ from ..models import Minutes, MinutesVersion
 from ..permissions import can_read_minutes, readable_minutes
 from ..services.minutes import last_submitted, minutes_approve, minutes_return
 from ..templatetags.names import display_name
-from .scoping import BranchScopedAdmin
+from .scoping import BranchScopedAdmin, BranchScopedInline
 
 
 def _reviewed(minutes):
@@ -37,7 +37,7 @@ def _file_link(attachment):
     return format_html('<a href="{}">{}</a>', attachment.get_absolute_url(), attachment.original_name)
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(BranchScopedInline):
     """Every submission, with the office's decision and comment: the review's history."""
 
     model = MinutesVersion
