@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.forms import ModelChoiceField
 from django.forms.models import model_to_dict
 from django.urls import reverse
@@ -217,3 +218,28 @@ def test_an_add_form_refuses_another_branchs_row_without_naming_it(
     assert response.status_code == 200
     assert model.objects.count() == count
     assert not [name for name in FOREIGN_NAMES if name in response.content.decode()]
+
+
+def test_autocomplete_offers_only_our_branchs_people(client, office, ours, foreign):
+    client.force_login(office)
+    params = {"app_label": "circles", "model_name": "attendance", "field_name": "person"}
+    ours_found = client.get("/admin/autocomplete/", {**params, "term": "Karen"}).json()["results"]
+    theirs_found = client.get("/admin/autocomplete/", {**params, "term": "Bent"}).json()["results"]
+    assert [row["text"] for row in ours_found] == ["Karen Koordinator"]
+    assert theirs_found == []
+
+
+def test_the_admin_shortcut_does_not_tell_which_ids_exist(client, office, ours, foreign):
+    client.force_login(office)
+    theirs = Network.objects.get(name="Fremmed Netværk")
+    content_type = ContentType.objects.get_for_model(Network)
+    assert client.get(f"/admin/r/{content_type.pk}/{theirs.pk}/").status_code == 404
+    assert client.get(f"/admin/r/{content_type.pk}/999999/").status_code == 404
+
+
+def test_view_on_site_links_straight_to_the_page(client, office, ours):
+    client.force_login(office)
+    network = Network.objects.filter(branch=ours).first()
+    page = client.get(_url(Network, "change", network.pk)).content.decode()
+    assert f'href="{network.get_absolute_url()}"' in page
+    assert "/admin/r/" not in page
