@@ -1,5 +1,5 @@
-"""Employers belong to a branch; networks keep their coordinator rule; meetings stay in a sane window;
-free text is bounded."""
+"""Employer.branch required and names unique per branch; the coordinator rule; meetings in a sane window;
+bounded free text."""
 
 import datetime
 import django.db.models.deletion
@@ -7,55 +7,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def give_employers_a_branch(apps, schema_editor):
-    """Each employer goes to the branch that uses it. One used by several branches is copied per branch
-    (with the workplaces that branch's mandates point at), so no branch edits another's row."""
-    Branch = apps.get_model("circles", "Branch")
-    Employer = apps.get_model("circles", "Employer")
-    Workplace = apps.get_model("circles", "Workplace")
-    Network = apps.get_model("circles", "Network")
-    Mandate = apps.get_model("circles", "Mandate")
-    first_branch = Branch.objects.order_by("pk").first()
-    for employer in Employer.objects.order_by("pk"):
-        users = set(Network.objects.filter(employer=employer).values_list("branch_id", flat=True))
-        users |= set(
-            Mandate.objects.filter(workplace__employer=employer).values_list("person__branch_id", flat=True)
-        )
-        if not users:
-            if first_branch is None:
-                raise RuntimeError("Create a branch before migrating: employers must belong to one.")
-            users = {first_branch.pk}
-        owner, *others = sorted(users)
-        employer.branch_id = owner
-        employer.save(update_fields=["branch"])
-        for branch_id in others:
-            copy = Employer.objects.create(branch_id=branch_id, kind=employer.kind, name=employer.name)
-            Network.objects.filter(employer=employer, branch_id=branch_id).update(employer=copy)
-            for workplace in Workplace.objects.filter(
-                employer=employer, mandates__person__branch_id=branch_id
-            ).distinct():
-                twin = Workplace.objects.create(
-                    employer=copy,
-                    name=workplace.name,
-                    work_area=workplace.work_area,
-                    municipality=workplace.municipality,
-                )
-                Mandate.objects.filter(workplace=workplace, person__branch_id=branch_id).update(workplace=twin)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('circles', '0002_invitation_for_consultant'),
+        ('circles', '0003_employer_branch'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='employer',
-            name='branch',
-            field=models.ForeignKey(help_text='Den kreds, der vedligeholder arbejdsgiveren og dens arbejdspladser.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='employers', to='circles.branch', verbose_name='kreds'),
-        ),
-        migrations.RunPython(give_employers_a_branch, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='employer',
             name='branch',
@@ -70,11 +29,6 @@ class Migration(migrations.Migration):
             model_name='network',
             name='coordinator_elected',
             field=models.BooleanField(default=False, help_text='Sæt kryds, hvis netværket har valgt en anden koordinator end sin FTR. Ellers er netværkets FTR koordinator.', verbose_name='koordinator valgt af netværket'),
-        ),
-        migrations.AlterField(
-            model_name='employer',
-            name='name',
-            field=models.CharField(max_length=120, verbose_name='navn'),
         ),
         migrations.AlterField(
             model_name='meeting',
