@@ -1,60 +1,110 @@
 """Admin for networks and memberships."""
 
+from contextlib import contextmanager
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from ..models import (
-    Mandate,
-    Membership,
-    Network,
-    Person,
-    User,
-    active_member_count,
-)
+from ..models import Membership, Network, User, active_member_count
 from ..roles import CONSULTANT
-from .scoping import BranchScopedAdmin, BranchScopedChoices
+from ..services.networks import (
+    OFFICE_FIELDS,
+    check_coordinator_rule,
+    coordinator_rule_unmet,
+    is_office_or_superuser,
+    network_make_ftr_coordinator,
+    network_save,
+)
+from ..services.people import membership_add, membership_update
+from .scoping import BranchScopedAdmin, BranchScopedInline
+
+
+class _Refused(Exception):  # noqa: N818 - an internal signal, not an error
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
+class ServiceSaveAdmin:
+    """An admin whose saves go through the services.
+
+    ``save_model`` / ``save_related`` call services inside ``refusal_shown_on_form()``. When a service
+    refuses, the whole attempt is rolled back (the change view runs in one transaction) and the page is
+    drawn again from the same POST with the service's Danish message at the top of the form: no 500 and
+    nothing half-written.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            request.service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @contextmanager
+    def refusal_shown_on_form(self):
+        try:
+            yield
+        except ValidationError as error:
+            raise _Refused(error) from error
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "service_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                super().clean()
+                raise ValidationError(refusal.messages)
+
+        return RefusedForm
+
+    def save_membership_formset(self, request, formset) -> None:
+        """Save a membership inline through the membership service, row by row."""
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted; writes nothing
+        with self.refusal_shown_on_form():
+            for membership in formset.deleted_objects:
+                membership.delete()
+            for index, membership in enumerate(formset.new_objects):
+                formset.new_objects[index] = membership_add(
+                    network=membership.network,
+                    person=membership.person,
+                    joined_on=membership.joined_on,
+                    left_on=membership.left_on,
+                    by=request.user,
+                )
+            for membership, _changed in formset.changed_objects:
+                membership_update(
+                    membership=membership,
+                    joined_on=membership.joined_on,
+                    left_on=membership.left_on,
+                    by=request.user,
+                )
 
 
 class MembershipForm(forms.ModelForm):
-    """Admin form for a membership: a clear Danish error instead of an IntegrityError."""
+    """A membership row. Who and where cannot change once saved (end it and add a new one instead);
+    the rules are the membership service's, called when the admin saves."""
+
+    IDENTITY = ("network", "person")
 
     class Meta:
         model = Membership
         fields = ["network", "person", "joined_on", "left_on"]
 
-    def clean(self):
-        cleaned = super().clean()
-        # in an inline one side is the parent, already set on the instance (getattr: it may be unsaved)
-        network = cleaned.get("network") or getattr(self.instance, "network", None)
-        person = cleaned.get("person") or getattr(self.instance, "person", None)
-        if not network or not person:
-            return cleaned
-        if person.branch_id != network.branch_id:
-            raise ValidationError(
-                _("%(person)s hører til en anden kreds end netværket.") % {"person": person}
-            )
-        if cleaned.get("left_on") is None and network.is_tr_network:
-            clash = (
-                Membership.objects.active()
-                .filter(person=person, tr_slot=True)
-                .exclude(pk=self.instance.pk)
-                .select_related("network")
-                .first()
-            )
-            if clash:
-                raise ValidationError(
-                    _(
-                        "%(person)s er allerede med i TR-netværket “%(network)s”. En TR kan kun være med i ét aktivt TR-netværk; meld dem ud af det først."
-                    )
-                    % {"person": person, "network": clash.network}
-                )
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in self.IDENTITY:
+                if name in self.fields:
+                    self.fields[name].disabled = True  # a disabled field ignores the POST
 
 
-class MembershipInline(BranchScopedChoices, admin.TabularInline):
+class MembershipInline(BranchScopedInline):
     model = Membership
     form = MembershipForm
     extra = 0
@@ -106,31 +156,26 @@ class NetworkForm(forms.ModelForm):
                 consultants = consultants.filter(branch_id=branch_id)
             self.fields["consultant"].queryset = consultants
 
-    def clean(self):
-        cleaned = super().clean()
-        kind = cleaned.get("kind")
-        if self.instance.pk and kind in Network.TR_KINDS and not self.instance.is_tr_network:
-            clashes = (
-                Membership.objects.active()
-                .filter(
-                    network=self.instance,
-                    person__in=Membership.objects.active().filter(tr_slot=True).values("person"),
-                )
-                .select_related("person")
-            )
-            names = ", ".join(m.person.name for m in clashes)
-            if names:
-                raise ValidationError(
-                    _(
-                        "Netværket kan ikke blive et TR-netværk: %(names)s er allerede med i et andet TR-netværk."
-                    )
-                    % {"names": names}
-                )
-        return cleaned
+
+class CoordinatorRuleFilter(admin.SimpleListFilter):
+    """Networks whose FTR should coordinate but does not, found in one query."""
+
+    title = _("koordinatorregel")
+    parameter_name = "koordinatorregel"
+
+    def lookups(self, request, model_admin):
+        return [("brudt", _("FTR er ikke koordinator")), ("opfyldt", _("Opfyldt"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "brudt":
+            return queryset.filter(coordinator_rule_unmet())
+        if self.value() == "opfyldt":
+            return queryset.exclude(coordinator_rule_unmet())
+        return queryset
 
 
 @admin.register(Network)
-class NetworkAdmin(BranchScopedAdmin):
+class NetworkAdmin(ServiceSaveAdmin, BranchScopedAdmin):
     form = NetworkForm
     list_display = [
         "name",
@@ -142,7 +187,7 @@ class NetworkAdmin(BranchScopedAdmin):
         "minimum_meetings",
         "active",
     ]
-    list_filter = ["kind", "active", CoordinatorFilter, "branch"]
+    list_filter = ["kind", "active", CoordinatorFilter, CoordinatorRuleFilter, "branch"]
     list_select_related = ["branch", "coordinator", "consultant"]
     search_fields = ["name", "municipality_group", "employer__name"]
     autocomplete_fields = ["employer", "coordinator"]
@@ -151,13 +196,30 @@ class NetworkAdmin(BranchScopedAdmin):
     fieldsets = [
         (None, {"fields": ["branch", "kind", "name", "active"]}),
         (_("Bygger på"), {"fields": ["employer", "municipality_group"]}),
-        (_("Ledelse"), {"fields": ["coordinator", "consultant", "minimum_meetings", "ground_rules"]}),
+        (
+            _("Ledelse"),
+            {
+                "fields": [
+                    "coordinator",
+                    "coordinator_elected",
+                    "consultant",
+                    "minimum_meetings",
+                    "ground_rules",
+                ]
+            },
+        ),
     ]
 
     def get_list_filter(self, request):
         if request.user.is_superuser:
             return self.list_filter
         return [f for f in self.list_filter if f != "branch"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # a consultant may tidy a network's details, never choose who facilitates or coordinates it
+        if is_office_or_superuser(request.user):
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), *OFFICE_FIELDS]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -172,55 +234,59 @@ class NetworkAdmin(BranchScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=active_member_count())
 
+    def save_model(self, request, obj, form, change):
+        with self.refusal_shown_on_form():
+            network_save(network=obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Membership:
+            coordinator_before = formset.instance.coordinator_id
+            self.save_membership_formset(request, formset)
+            if formset.instance.coordinator_id != coordinator_before:
+                self.message_user(
+                    request,
+                    _("%(person)s er FTR og er nu koordinator for %(network)s.")
+                    % {"person": formset.instance.coordinator, "network": formset.instance},
+                    messages.SUCCESS,
+                )
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        network = form.instance
+        if {"coordinator", "coordinator_elected"} & set(form.changed_data):
+            # the members saved with it count too: an FTR added together with another coordinator
+            with self.refusal_shown_on_form():
+                check_coordinator_rule(
+                    network, coordinator=network.coordinator, elected=network.coordinator_elected
+                )
+
     @admin.display(description=_("medlemmer"), ordering="member_count")
     def member_count(self, obj):
         return obj.member_count
 
-    @admin.action(description=_("Gør netværkets FTR til koordinator"), permissions=["change"])
+    def has_office_permission(self, request):
+        return is_office_or_superuser(request.user)
+
+    @admin.action(description=_("Gør netværkets FTR til koordinator"), permissions=["office"])
     def make_ftr_coordinator(self, request, queryset):
-        for network in queryset.select_related("coordinator"):
-            if network.coordinator_id:
-                self.message_user(
-                    request,
-                    _("%(network)s har allerede en koordinator (%(person)s).")
-                    % {"network": network, "person": network.coordinator},
-                    messages.INFO,
-                )
-                continue
-            ftrs = list(
-                Person.objects.filter(
-                    Exists(Membership.objects.active().filter(network=network, person=OuterRef("pk"))),
-                    Exists(Mandate.objects.active().filter(person=OuterRef("pk"), role=Mandate.Role.FTR)),
-                )[:2]
-            )
-            if len(ftrs) == 1:
-                network.coordinator = ftrs[0]
-                network.save(update_fields=["coordinator"])
-                self.message_user(
-                    request,
-                    _("%(person)s er nu koordinator for %(network)s.")
-                    % {"person": ftrs[0], "network": network},
-                    messages.SUCCESS,
-                )
-            elif not ftrs:
-                self.message_user(
-                    request,
-                    _(
-                        "%(network)s har ingen FTR blandt medlemmerne: netværket skal selv vælge en koordinator."
-                    )
-                    % {"network": network},
-                    messages.WARNING,
-                )
+        for network in queryset:
+            try:
+                person = network_make_ftr_coordinator(network=network, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
             else:
                 self.message_user(
                     request,
-                    _("%(network)s har flere FTR'er: vælg koordinatoren i netværket.") % {"network": network},
-                    messages.WARNING,
+                    _("%(person)s er nu koordinator for %(network)s.")
+                    % {"person": person, "network": network},
+                    messages.SUCCESS,
                 )
 
 
 @admin.register(Membership)
-class MembershipAdmin(BranchScopedAdmin):
+class MembershipAdmin(ServiceSaveAdmin, BranchScopedAdmin):
     branch_path = "network__branch"
     form = MembershipForm
     list_display = ["person", "network", "joined_on", "left_on"]
@@ -228,3 +294,24 @@ class MembershipAdmin(BranchScopedAdmin):
     list_select_related = ["person", "network"]
     search_fields = ["person__name", "network__name"]
     autocomplete_fields = ["person", "network"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # who and where are fixed once saved: end it and add a new one instead
+            return [*super().get_readonly_fields(request, obj), *MembershipForm.IDENTITY]
+        return super().get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        with self.refusal_shown_on_form():
+            if change:
+                membership_update(
+                    membership=obj, joined_on=obj.joined_on, left_on=obj.left_on, by=request.user
+                )
+            else:
+                saved = membership_add(
+                    network=obj.network,
+                    person=obj.person,
+                    joined_on=obj.joined_on,
+                    left_on=obj.left_on,
+                    by=request.user,
+                )
+                obj.pk, obj.tr_slot, obj._state.adding = saved.pk, saved.tr_slot, False

@@ -14,8 +14,8 @@ from ..models import (
     prefetch_active_mandates,
 )
 from ..services.accounts import person_invite
-from .networks import MembershipForm
-from .scoping import BranchScopedAdmin, BranchScopedChoices
+from .networks import MembershipForm, ServiceSaveAdmin
+from .scoping import BranchScopedAdmin, BranchScopedInline
 
 
 def _active_tr_mandate(person_ref="pk"):
@@ -26,7 +26,7 @@ def _active_tr_membership(person_ref="pk"):
     return Membership.objects.active().filter(person=OuterRef(person_ref), tr_slot=True)
 
 
-class PersonMembershipInline(BranchScopedChoices, admin.TabularInline):
+class PersonMembershipInline(BranchScopedInline):
     model = Membership
     form = MembershipForm
     fk_name = "person"
@@ -39,7 +39,7 @@ class PersonMembershipInline(BranchScopedChoices, admin.TabularInline):
         return super().get_queryset(request).select_related("network", "person")
 
 
-class MandateInline(admin.TabularInline):
+class MandateInline(BranchScopedInline):
     model = Mandate
     extra = 0
     autocomplete_fields = ["workplace"]
@@ -83,7 +83,7 @@ class NetworkPlacementFilter(admin.SimpleListFilter):
 
 
 @admin.register(Person)
-class PersonAdmin(BranchScopedAdmin):
+class PersonAdmin(ServiceSaveAdmin, BranchScopedAdmin):
     list_display = [
         "name",
         "member_number",
@@ -107,6 +107,12 @@ class PersonAdmin(BranchScopedAdmin):
         if request.user.is_superuser:
             return self.list_filter
         return [f for f in self.list_filter if f != "branch"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Membership:
+            self.save_membership_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return (

@@ -291,3 +291,237 @@ def test_branch_list_counts_networks_and_lonely_trs(client, office, network, mem
     client.force_login(office)
     (row,) = client.get(_url(network.branch.__class__, "changelist")).context["cl"].result_list
     assert (row.network_count, row.lonely_count) == (1, 1)
+
+
+# Who may set a network's consultant (and coordinator): the office ----------------------------------
+
+
+def _network_post(network, **changes):
+    """The network's change form as the office sees it, no member rows, with ``changes`` applied."""
+    data = {
+        "branch": network.branch_id,
+        "kind": network.kind,
+        "name": network.name,
+        "active": "on",
+        "employer": network.employer_id or "",
+        "municipality_group": network.municipality_group,
+        "coordinator": network.coordinator_id or "",
+        "consultant": network.consultant_id or "",
+        "minimum_meetings": network.minimum_meetings,
+        "ground_rules": network.ground_rules,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    return {**data, **changes}
+
+
+def test_a_consultant_cannot_appoint_themselves_facilitator_in_the_admin(client, consultant, network):
+    other = factories.NetworkFactory(branch=network.branch, name="Et andet netværk")
+    client.force_login(consultant)
+    page = client.get(_url(Network, "change", other.pk)).content.decode()
+    assert 'name="consultant"' not in page and 'name="coordinator"' not in page
+    # a crafted POST naming the consultant and a coordinator changes neither; the rest is saved
+    response = client.post(
+        _url(Network, "change", other.pk),
+        _network_post(
+            other,
+            consultant=consultant.pk,
+            coordinator=factories.PersonFactory(branch=other.branch).pk,
+            name="Nyt navn",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    other.refresh_from_db()
+    assert other.consultant is None and other.coordinator is None
+    assert other.name == "Nyt navn"
+
+
+def test_the_office_appoints_the_consultant_in_the_admin(client, office, consultant, network):
+    client.force_login(office)
+    assert 'name="consultant"' in client.get(_url(Network, "change", network.pk)).content.decode()
+    response = client.post(
+        _url(Network, "change", network.pk), _network_post(network, consultant=consultant.pk)
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    network.refresh_from_db()
+    assert network.consultant == consultant
+
+
+def test_the_make_ftr_coordinator_action_is_not_offered_to_consultants(client, consultant, office, network):
+    client.force_login(consultant)
+    assert "make_ftr_coordinator" not in client.get(_url(Network, "changelist")).content.decode()
+    client.force_login(office)
+    assert "make_ftr_coordinator" in client.get(_url(Network, "changelist")).content.decode()
+
+
+# The coordinator rule in the admin -----------------------------------------------------------------
+
+
+def _ftr(branch, name="Frida FTR"):
+    person = factories.PersonFactory(branch=branch, name=name)
+    factories.MandateFactory(person=person, role=Mandate.Role.FTR)
+    return person
+
+
+def test_a_non_ftr_coordinator_is_refused_with_the_box_to_tick(client, office, network, member):
+    factories.MembershipFactory(network=network, person=_ftr(network.branch))
+    client.force_login(office)
+    response = client.post(
+        _url(Network, "change", network.pk),
+        _network_post(network, coordinator=member.person.pk, name="Nyt navn"),
+    )
+    assert response.status_code == 200
+    assert "sæt kryds i “koordinator valgt af netværket”" in response.content.decode()
+    network.refresh_from_db()
+    assert network.coordinator is None and network.name != "Nyt navn"
+    ticked = _network_post(network, coordinator=member.person.pk, coordinator_elected="on")
+    assert client.post(_url(Network, "change", network.pk), ticked).status_code == 302
+    network.refresh_from_db()
+    assert network.coordinator == member.person and network.coordinator_elected
+
+
+def test_an_ftr_added_in_the_network_admin_becomes_coordinator(client, office, network):
+    frida = _ftr(network.branch)
+    client.force_login(office)
+    response = client.post(
+        _url(Network, "change", network.pk), _membership_inline_post(network, frida), follow=True
+    )
+    assert "Frida FTR er FTR og er nu koordinator" in response.content.decode()
+    network.refresh_from_db()
+    assert network.coordinator == frida
+
+
+def test_an_ftr_added_together_with_another_coordinator_is_refused(client, office, network, member):
+    frida = _ftr(network.branch)
+    client.force_login(office)
+    data = _membership_inline_post(network, frida)
+    data["coordinator"] = member.person.pk
+    response = client.post(_url(Network, "change", network.pk), data)
+    assert response.status_code == 200
+    assert "koordinator valgt af netværket" in response.content.decode()
+    assert not Membership.objects.filter(person=frida).exists()
+    network.refresh_from_db()
+    assert network.coordinator is None
+
+
+def test_an_ftr_added_on_the_person_page_becomes_coordinator(client, office, network):
+    frida = _ftr(network.branch)
+    client.force_login(office)
+    response = client.post(_url(Person, "change", frida.pk), _person_post(frida, network))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    network.refresh_from_db()
+    assert network.coordinator == frida
+
+
+def test_coordinator_rule_filter(client, office, network, member, branch):
+    unmet = factories.NetworkFactory(branch=branch, name="FTR er ikke koordinator")
+    factories.MembershipFactory(network=unmet, person=_ftr(branch))
+    met = factories.NetworkFactory(branch=branch, name="FTR er koordinator")
+    frida = _ftr(branch, "Finn FTR")
+    factories.MembershipFactory(network=met, person=frida)
+    met.coordinator = frida
+    met.save()
+    client.force_login(office)
+    shown = client.get(_url(Network, "changelist") + "?koordinatorregel=brudt").context["cl"].result_list
+    assert [n.name for n in shown] == ["FTR er ikke koordinator"]
+    kept = client.get(_url(Network, "changelist") + "?koordinatorregel=opfyldt").context["cl"].result_list
+    assert {n.name for n in kept} == {network.name, "FTR er koordinator"}
+
+
+# Memberships go through the membership service -------------------------------------------------------
+
+
+def _person_post(person, network, **row):
+    inline = {
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-network": network.pk,
+        "memberships-0-joined_on": "01.02.2026",
+        "memberships-0-left_on": "",
+    }
+    inline.update({f"memberships-0-{key}": value for key, value in row.items()})
+    return {
+        "branch": person.branch_id,
+        "name": person.name,
+        "member_number": person.member_number,
+        "email": person.email,
+        "phone": person.phone,
+        "tr_training_completed_on": "",
+        "mandates-TOTAL_FORMS": "0",
+        "mandates-INITIAL_FORMS": "0",
+        "mandates-MIN_NUM_FORMS": "0",
+        "mandates-MAX_NUM_FORMS": "1000",
+        **inline,
+    }
+
+
+def _existing_rows(prefix, membership, **row):
+    data = {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "1",
+        f"{prefix}-0-id": membership.pk,
+        f"{prefix}-0-joined_on": membership.joined_on.strftime("%d.%m.%Y"),
+        f"{prefix}-0-left_on": "",
+    }
+    data.update({f"{prefix}-0-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_a_second_tr_network_on_the_person_page_is_refused_and_nothing_is_written(
+    client, office, network, member
+):
+    second = factories.NetworkFactory(branch=network.branch, name="TR-netværk Skive")
+    person = member.person
+    client.force_login(office)
+    response = client.post(_url(Person, "change", person.pk), _person_post(person, second, phone="12345678"))
+    assert response.status_code == 200
+    assert "kan kun være med i ét aktivt TR-netværk" in response.content.decode()
+    assert not Membership.objects.filter(network=second).exists()
+    person.refresh_from_db()
+    assert person.phone != "12345678"  # the person's own change was rolled back with it
+
+
+def test_ending_a_membership_in_the_admin_frees_the_place(client, office, network, member):
+    membership = Membership.objects.get(network=network, person=member.person)
+    client.force_login(office)
+    data = _membership_inline_post(network, member.person)
+    data.update(_existing_rows("memberships", membership, person=member.person.pk, left_on="01.03.2099"))
+    response = client.post(_url(Network, "change", network.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    membership.refresh_from_db()
+    assert str(membership.left_on) == "2099-03-01"
+
+
+def test_a_membership_row_cannot_be_moved_to_another_person(client, office, network, member):
+    membership = Membership.objects.get(network=network, person=member.person)
+    newcomer = factories.PersonFactory(branch=network.branch)
+    client.force_login(office)
+    data = _membership_inline_post(network, member.person)
+    data.update(_existing_rows("memberships", membership, person=newcomer.pk))
+    assert client.post(_url(Network, "change", network.pk), data).status_code == 302
+    membership.refresh_from_db()
+    assert membership.person == member.person
+
+
+def test_membership_admin_adds_through_the_service(client, office, network, member):
+    second = factories.NetworkFactory(branch=network.branch, name="TR-netværk Skive")
+    frida = _ftr(network.branch)
+    client.force_login(office)
+    add = _url(Membership, "add")
+    refused = client.post(add, {"network": second.pk, "person": member.person.pk, "joined_on": "01.02.2026"})
+    assert refused.status_code == 200
+    assert "kan kun være med i ét aktivt TR-netværk" in refused.content.decode()
+    added = client.post(add, {"network": second.pk, "person": frida.pk, "joined_on": "01.02.2026"})
+    assert added.status_code == 302, added.content.decode()[:3000]
+    second.refresh_from_db()
+    assert second.coordinator == frida
+    membership = Membership.objects.get(network=second, person=frida)
+    change = client.post(
+        _url(Membership, "change", membership.pk), {"joined_on": "01.02.2026", "left_on": "01.01.2026"}
+    )
+    assert change.status_code == 200
+    assert "Udmeldelsesdatoen kan ikke ligge før indmeldelsesdatoen" in change.content.decode()
