@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Meeting, Minutes, NetworkOverview
 from ..services.progress import with_year_progress
+from .networks import CoordinatorRuleFilter
 from .scoping import BranchScopedAdmin
 
 
@@ -39,7 +40,7 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
         "last_meeting",
         "status",
     ]
-    list_filter = [BehindFilter, "kind"]
+    list_filter = [BehindFilter, CoordinatorRuleFilter, "kind"]
     list_select_related = ["coordinator"]
     search_fields = ["name"]
     ordering = ["name"]

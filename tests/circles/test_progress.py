@@ -118,3 +118,15 @@ def test_another_year_counts_that_years_meetings(branch):
 )
 def test_plan_year_takes_only_a_year_meetings_can_lie_in(value, year):
     assert plan_year(value) == year
+
+
+def test_the_overview_also_finds_networks_whose_ftr_does_not_coordinate(client, office, network, branch):
+    from circles.models import Mandate
+
+    ftr = factories.PersonFactory(branch=branch, name="Frida FTR")
+    factories.MandateFactory(person=ftr, role=Mandate.Role.FTR)
+    unmet = factories.NetworkFactory(branch=branch, name="FTR er ikke koordinator")
+    factories.MembershipFactory(network=unmet, person=ftr)
+    client.force_login(office)
+    rows = client.get(OVERVIEW + "?koordinatorregel=brudt").context["cl"].result_list
+    assert [row.name for row in rows] == ["FTR er ikke koordinator"]
