@@ -178,8 +178,11 @@ def test_returned_minutes_show_the_recipients_a_page_saying_so_not_a_dead_link(
     with django_capture_on_commit_callbacks(execute=True):
         minutes = services.minutes_submit(meeting=held, by=coordinator)
     mailed = [m for m in mailoutbox if member.email in m.to[0] or guest.email in m.to[0]]
-    services.minutes_return(minutes_id=minutes.pk, by=office, comment="Tilføj punktet om løn.")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.minutes_return(minutes_id=minutes.pk, by=office, comment="Tilføj punktet om løn.")
     write(held, coordinator, text="Rettet udgave, ikke indsendt")
+    assert_every_link_opens(client, mailoutbox, {coordinator.email: coordinator}, "Rettet udgave")
     for user, path in links(mailed, {member.email: member, guest.email: guest}):
         client.force_login(user)
         response = client.get(path)
