@@ -196,6 +196,10 @@ class MinutesAdmin(BranchScopedAdmin):
             **(extra_context or {}),
             "return_form": ReturnForm(),
             "show_decision": minutes is not None and minutes.status == Minutes.Status.SUBMITTED,
+            # nothing here is edited by hand: the decision buttons are the page's only actions
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
         }
         if minutes is not None:
             extra_context["title"] = _("Referat: %(network)s, %(date)s") % {

@@ -28,6 +28,7 @@ from ..models import (
     MinutesVersion,
     Network,
     Person,
+    User,
 )
 from ..permissions import reads_working_copy
 from ..uploads import safe_filename, sniff
@@ -93,7 +94,7 @@ def _check_editable(minutes: Minutes) -> None:
 
 @transaction.atomic
 def minutes_save(
-    *, meeting: Meeting, by, text: str, confidential: bool, upload=None, revision: int
+    *, meeting: Meeting, by: User, text: str, confidential: bool, upload=None, revision: int
 ) -> Minutes:
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError(_("Mødet er aflyst og får intet referat."))
@@ -125,7 +126,7 @@ def minutes_save(
 
 
 @transaction.atomic
-def minutes_file_remove(*, file_id: int, by) -> Minutes:
+def minutes_file_remove(*, file_id: int, by: User) -> Minutes:
     """Remove a wrongly uploaded file while the minutes can be edited. A file that was part of a
     submitted version stays: nothing that was sent is ever lost."""
     attachment = MinutesAttachment.objects.select_related("minutes__meeting").get(pk=file_id)
@@ -215,7 +216,7 @@ def _context(minutes: Minutes, **extra) -> dict:
 
 
 @transaction.atomic
-def minutes_submit(*, meeting: Meeting, by) -> Minutes:
+def minutes_submit(*, meeting: Meeting, by: User) -> Minutes:
     minutes = _locked(meeting)
     if not minutes.is_editable:
         raise ValidationError(_("Referatet er allerede indsendt."))
@@ -265,7 +266,7 @@ def minutes_submit(*, meeting: Meeting, by) -> Minutes:
     return minutes
 
 
-def _decide(minutes_id: int, by, status: str, comment: str = "") -> Minutes:
+def _decide(minutes_id: int, by: User, status: str, comment: str = "") -> Minutes:
     minutes = (
         Minutes.objects.select_for_update(of=("self",))
         .select_related("meeting__network__branch", "meeting__network__coordinator")
@@ -313,14 +314,14 @@ def _tell_the_untold(minutes: Minutes) -> None:
 
 
 @transaction.atomic
-def minutes_approve(*, minutes_id: int, by) -> Minutes:
+def minutes_approve(*, minutes_id: int, by: User) -> Minutes:
     minutes = _decide(minutes_id, by, Minutes.Status.APPROVED)
     _tell_the_untold(minutes)
     return minutes
 
 
 @transaction.atomic
-def minutes_return(*, minutes_id: int, by, comment: str) -> Minutes:
+def minutes_return(*, minutes_id: int, by: User, comment: str) -> Minutes:
     comment = (comment or "").strip()
     check_return_comment(comment)
     return _decide(minutes_id, by, Minutes.Status.RETURNED, comment)

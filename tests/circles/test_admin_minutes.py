@@ -230,7 +230,9 @@ def test_the_review_page_is_titled_with_the_network_and_the_date(client, office,
     date = timezone.localtime(minutes.meeting.starts_at).strftime("%d.%m.%Y")
     response = review_page(client, office, minutes)
     assert response.context["title"] == f"Referat: {network.name}, {date}"
-    assert f"<h1>Referat: {network.name}, {date}</h1>" in response.content.decode()
+    page = response.content.decode()
+    assert f"<h1>Referat: {network.name}, {date}</h1>" in page
+    assert 'name="_approve"' in page and 'name="_save"' not in page  # deciding is the only action
 
 
 def test_people_are_shown_by_name_not_username(client, office, network, coordinator):
