@@ -129,7 +129,7 @@ def network_make_ftr_coordinator(*, network: Network, by: User) -> Person:
     """Apply the coordinator rule to a network without a coordinator: its one FTR becomes coordinator."""
     if not is_office_or_superuser(by):
         raise ValidationError(_("Kun kredskontoret kan vælge netværkets koordinator."))
-    network = Network.objects.select_for_update().select_related("coordinator").get(pk=network.pk)
+    network = Network.objects.select_for_update(of=("self",)).select_related("coordinator").get(pk=network.pk)
     _check_branch(network, by)
     if network.coordinator_id:
         raise ValidationError(

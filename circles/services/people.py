@@ -100,7 +100,9 @@ def membership_add(
 def membership_end(*, membership: Membership, by: User, left_on: date | None = None) -> Membership:
     """A member leaves the network (today, or on ``left_on``); their TR-network place is free again."""
     membership = (
-        Membership.objects.select_for_update().select_related("network", "person").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("network", "person")
+        .get(pk=membership.pk)
     )
     _check_scope(membership.network, membership.person, by)
     if membership.left_on is not None:
@@ -118,7 +120,11 @@ def membership_update(
     *, membership: Membership, by: User, joined_on: date, left_on: date | None
 ) -> Membership:
     """Correct a membership's dates; clearing ``left_on`` takes the person back in (and takes a place)."""
-    current = Membership.objects.select_for_update().select_related("network", "person").get(pk=membership.pk)
+    current = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("network", "person")
+        .get(pk=membership.pk)
+    )
     if current.left_on is None and left_on is not None:
         current = membership_end(membership=current, by=by, left_on=left_on)
         if current.joined_on == joined_on:
