@@ -46,7 +46,8 @@ class MeetingDraft:
     online_url: str = ""
     theme: str = ""
     follows_group_meeting: str = ""
-    agenda: list[tuple[str, int | None]] = field(default_factory=list)
+    # None: leave the agenda as it is (the admin edits it as rows of its own)
+    agenda: list[tuple[str, int | None]] | None = field(default_factory=list)
     record_held: bool = False
 
 
@@ -72,7 +73,7 @@ def agenda_too_long_message() -> str:
     }
 
 
-def _check_agenda(agenda: list[tuple[str, int | None]]) -> None:
+def check_agenda(agenda: list[tuple[str, int | None]]) -> None:
     if len(agenda) > AGENDA_MAX_ITEMS:
         raise ValidationError(agenda_too_many_message())
     if sum(len(title) for title, _minutes in agenda) > AGENDA_MAX_CHARS:
@@ -87,10 +88,13 @@ def _check_agenda(agenda: list[tuple[str, int | None]]) -> None:
             raise ValidationError(_("Minutter til et punkt skal være mellem 1 og 480."))
 
 
-def _check_draft(draft: MeetingDraft, *, now: datetime) -> None:
+def check_draft(draft: MeetingDraft, *, now: datetime | None = None) -> None:
+    """The rules for a meeting's time, place and agenda; forms may ask before they call a service."""
+    now = now or timezone.now()
     if not in_meeting_years(draft.starts_at):
         raise ValidationError(meeting_years_message())
-    _check_agenda(draft.agenda)
+    if draft.agenda is not None:
+        check_agenda(draft.agenda)
     if not 15 <= draft.duration_minutes <= 480:
         raise ValidationError(_("Et møde varer mellem 15 minutter og 8 timer."))
     if not draft.place and not draft.online_url:
@@ -107,6 +111,8 @@ def _check_draft(draft: MeetingDraft, *, now: datetime) -> None:
 
 
 def _replace_agenda(meeting: Meeting, agenda) -> None:
+    if agenda is None:
+        return
     meeting.agenda.all().delete()
     AgendaItem.objects.bulk_create(
         [
@@ -124,7 +130,7 @@ def meeting_plan(*, network: Network, by: User, drafts: list[MeetingDraft]) -> l
     now = timezone.now()
     meetings = []
     for draft in drafts:
-        _check_draft(draft, now=now)
+        check_draft(draft, now=now)
         meeting = Meeting.objects.create(
             network=network,
             starts_at=draft.starts_at,
@@ -193,7 +199,7 @@ def meeting_update(*, meeting: Meeting, by: User, draft: MeetingDraft) -> Meetin
     """
     meeting = _lock(meeting)
     _require_planned(meeting)
-    _check_draft(draft, now=timezone.now())
+    check_draft(draft)
     moved = any(getattr(meeting, name) != getattr(draft, name) for name in CALENDAR_FIELDS)
     new_time = meeting.starts_at != draft.starts_at
     for name in (*CALENDAR_FIELDS, "theme", "follows_group_meeting"):
