@@ -32,7 +32,9 @@ def password_link_days() -> int:
     return max(settings.PASSWORD_RESET_TIMEOUT // (60 * 60 * 24), 1)
 
 
-def password_mail(template: str, *, user, key: str, context: dict, to_name: str = "", branch=None):
+def password_mail(
+    template: str, *, user, key: str, context: dict | None = None, to_name: str = "", branch=None
+):
     """Mail ``user`` a fresh password link: sealed in the outbox, the key made of a digest, not the link."""
     link = password_link(user)
     return enqueue(
@@ -40,7 +42,7 @@ def password_mail(template: str, *, user, key: str, context: dict, to_name: str 
         to=user.email,
         to_name=to_name,
         key=f"{key}:{user.pk}:{digest(link)}",
-        context={"user": user, "valid_days": password_link_days(), **context},
+        context={"user": user, "valid_days": password_link_days(), **(context or {})},
         secrets={"link": link},
         branch=branch,
     )
@@ -50,16 +52,14 @@ class OutboxPasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, *args, **kwargs):
         email = self.cleaned_data["email"]
         for user in self.get_users(email):
-            password_mail(
-                "accounts/password_reset", user=user, key="password-reset", context={}, branch=user.branch
-            )
+            password_mail("accounts/password_reset", user=user, key="password-reset", branch=user.branch)
 
 
 class EmailBackend(ModelBackend):
     """Log in with the e-mail address instead of the username (any case).
 
     Runs after Django's ModelBackend, which keeps the username login as it was. An address that
-    belongs to more than one active user logs nobody in: which account was meant cannot be known.
+    belongs to more than one user logs nobody in: which account was meant cannot be known.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
