@@ -90,3 +90,29 @@ def test_coordinator_plans_records_and_submits_minutes_and_office_approves(page,
     expect(page.get_by_text("Godkendt", exact=True)).to_be_visible()
     expect(page.locator("strong", has_text="Velkomst:")).to_be_visible()
     assert_accessible(page)
+
+
+def test_an_invited_member_answers_on_the_meeting_page(page, live_server, demo):
+    from circles.models import Invitation, Network, User
+    from circles.services.meetings import MeetingDraft, meeting_invite, meeting_plan
+
+    network = Network.objects.get(name="TR-netværk Viborg Kommune")
+    coordinator = User.objects.get(username="koordinator")
+    starts_at = (timezone.localtime() + timedelta(days=12)).replace(
+        hour=13, minute=0, second=0, microsecond=0
+    )
+    (meeting,) = meeting_plan(
+        network=network, by=coordinator, drafts=[MeetingDraft(starts_at=starts_at, place="Kredskontoret")]
+    )
+    meeting_invite(meeting=meeting, by=coordinator)
+
+    login(page, live_server, "medlem")
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    expect(page.get_by_text("Du er inviteret og har ikke svaret endnu")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Jeg kommer", exact=True).click()
+    expect(page.get_by_text("Tak, dit svar er registreret")).to_be_visible()
+    expect(page.get_by_text("Du har svaret: Jeg kommer.")).to_be_visible()
+    assert_accessible(page)
+    answer = Invitation.objects.get(meeting=meeting, person__user__username="medlem").response
+    assert answer == Invitation.Response.YES
