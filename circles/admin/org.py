@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from netvaerk.admin import ModelAdmin, QuickListMixin
+from netvaerk.admin import ModelAdmin, QuickListMixin, SafeChangelist
 
 from ..models import (
     Branch,
@@ -82,7 +82,7 @@ class WorkplaceAdmin(BranchScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(QuickListMixin, DjangoUserAdmin):
+class UserAdmin(SafeChangelist, QuickListMixin, DjangoUserAdmin):
     """Logins are the superuser's business; the office invites members from the person list."""
 
     list_display = ["username", "email", "first_name", "last_name", "branch", "is_staff", "is_active"]
