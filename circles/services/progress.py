@@ -11,19 +11,8 @@ Cancelled meetings and other years' meetings count for nothing.
 
 from datetime import date, datetime
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..models import MEETING_YEARS, Meeting, Network
@@ -47,28 +36,22 @@ def plan_year(value: str | None) -> int:
     return timezone.localdate().year
 
 
-def _count(condition: Q, start: datetime, end: datetime) -> Coalesce:
-    """Meetings of the outer network in the year matching ``condition``: one index range per network."""
-    counted = (
-        Meeting.objects.filter(condition, network=OuterRef("pk"), starts_at__gte=start, starts_at__lt=end)
-        .order_by()
-        .values("network")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def with_year_progress(queryset: QuerySet[Network], *, year: int, now: datetime | None = None):
     """Annotate networks with ``held_count``, ``planned_count``, ``awaiting_count``, ``missing_count``
-    and ``behind`` for ``year``. Correlated subqueries: it composes with any other annotation."""
+    and ``behind`` for ``year``.
+
+    One join to the meetings, grouped by network (measured faster at national scale than a correlated
+    subquery per figure). Other counts over ``meetings`` share the join; count any other to-many
+    relation in a subquery (as ``active_member_count`` does), or it would be multiplied.
+    """
     now = now or timezone.now()
     start, end = year_bounds(year)
-    planned = Q(status=Meeting.Status.PLANNED)
+    in_year = Q(meetings__starts_at__gte=start, meetings__starts_at__lt=end)
+    planned = in_year & Q(meetings__status=Meeting.Status.PLANNED)
     return queryset.annotate(
-        held_count=_count(Q(status=Meeting.Status.HELD), start, end),
-        planned_count=_count(planned & Q(starts_at__gte=now), start, end),
-        awaiting_count=_count(planned & Q(starts_at__lt=now), start, end),
+        held_count=Count("meetings", filter=in_year & Q(meetings__status=Meeting.Status.HELD)),
+        planned_count=Count("meetings", filter=planned & Q(meetings__starts_at__gte=now)),
+        awaiting_count=Count("meetings", filter=planned & Q(meetings__starts_at__lt=now)),
     ).annotate(
         missing_count=Greatest(
             F("minimum_meetings") - F("held_count") - F("planned_count") - F("awaiting_count"),
@@ -86,7 +69,7 @@ def year_plan(network: Network, *, year: int | None = None) -> dict:
     """One network's year for its page: the shared figures plus the widths of the progress bar."""
     year = year or timezone.localdate().year
     row = (
-        with_year_progress(Network.objects.filter(pk=network.pk), year=year)
+        with_year_progress(Network.objects.filter(pk=network.pk).order_by(), year=year)
         .values("held_count", "planned_count", "awaiting_count", "missing_count", "behind")
         .get()
     )
