@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from ..filters import MeetingFilter
 from ..forms.meetings import GroundRulesForm
-from ..models import prefetch_active_mandates
+from ..models import MEETING_YEARS, prefetch_active_mandates
 from ..permissions import can_manage_network, get_network_for_user
 from ..services.meetings import network_rules_update
 from ..services.progress import plan_year, year_plan
@@ -35,6 +35,7 @@ def network_detail(request, network_id):
             "meetings": meetings,
             "now": timezone.now(),
             "this_year": timezone.localdate().year,
+            "meeting_years": MEETING_YEARS,
             "can_manage": can_manage_network(request.user, network),
         },
     )

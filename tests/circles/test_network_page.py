@@ -155,3 +155,14 @@ def test_a_member_is_not_offered_to_plan(client, network, member):
     client.force_login(member)
     content = client.get(network.get_absolute_url()).content.decode()
     assert "Planlæg" not in content
+
+
+@time_machine.travel(NOW)
+def test_the_year_links_stop_at_the_meeting_years(client, network, member):
+    client.force_login(member)
+    first = client.get(network.get_absolute_url(), {"aar": "2000"}).content.decode()
+    assert "?aar=2001" in first and "?aar=1999" not in first and "I år" in first
+    last = client.get(network.get_absolute_url(), {"aar": "2099"}).content.decode()
+    assert "?aar=2098" in last and "?aar=2100" not in last
+    now = client.get(network.get_absolute_url()).content.decode()
+    assert "?aar=2025" in now and "?aar=2027" in now and "I år" not in now
