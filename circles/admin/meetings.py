@@ -192,6 +192,17 @@ class MeetingAdmin(BranchScopedAdmin):
             return [AgendaInline]
         return [AgendaInline, AttendanceInline]
 
+    def has_delete_permission(self, request, obj=None):
+        # an invited meeting is in people's calendars: only "Aflys møde" takes it out again
+        if obj is not None and obj.invited_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would delete invited meetings without a cancel
+        return actions
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)

@@ -343,7 +343,9 @@ def invitation_answer(*, invitation: Invitation, coming: bool, by: User | None =
     Either way only the invited person answers: a logged-in ``by`` must be the one invited.
     """
     invitation = (
-        Invitation.objects.select_for_update().select_related("meeting", "person").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("meeting", "person")
+        .get(pk=invitation.pk)
     )
     if by is not None and not _is_invitee(invitation, by):
         raise ValidationError(_("Du kan kun svare på din egen invitation."))

@@ -174,6 +174,21 @@ def test_cancelling_in_the_admin_sends_the_cancel(
     assert OutboundEmail.objects.filter(template="circles/meeting_cancelled").count() == 2
 
 
+def test_an_invited_meeting_is_cancelled_not_deleted(client, office, invited, network):
+    client.force_login(office)
+    assert (
+        client.post(reverse("admin:circles_meeting_delete", args=[invited.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    response = client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [invited.pk], "post": "yes"}
+    )
+    assert Meeting.objects.filter(pk=invited.pk).exists() and response.status_code in {200, 302}
+    draft = factories.MeetingFactory(network=network)  # never invited: may go
+    client.post(reverse("admin:circles_meeting_delete", args=[draft.pk]), {"post": "yes"})
+    assert not Meeting.objects.filter(pk=draft.pk).exists()
+
+
 def test_a_held_or_cancelled_meeting_cannot_be_moved_in_the_admin(client, office, invited):
     Meeting.objects.filter(pk=invited.pk).update(status=Meeting.Status.CANCELLED)
     client.force_login(office)
