@@ -221,9 +221,9 @@ class MeetingAdmin(BranchScopedAdmin):
                 obj.refresh_from_db()
                 obj._state.adding = False
             elif set(form.changed_data) & set(DRAFT_FIELDS):
-                change = services.meeting_update(meeting=obj, by=request.user, draft=form.draft())
+                result = services.meeting_update(meeting=obj, by=request.user, draft=form.draft())
                 obj.refresh_from_db()
-                self.message_user(request, change.message(), messages.INFO)
+                self.message_user(request, result.message(), messages.INFO)
         except ValidationError as error:
             raise ServiceRefused(error) from error
 

@@ -306,3 +306,24 @@ def test_attendance_for_a_coming_meeting_is_a_form_error(client, office, invited
     assert response.status_code == 200
     assert "først registreres, når mødet er begyndt" in response.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_a_service_refusal_while_saving_is_a_message_and_nothing_is_written(
+    client, office, invited, monkeypatch
+):
+    """A meeting cancelled between opening and saving the page: the service says no, all is rolled back."""
+    from django.core.exceptions import ValidationError
+
+    from circles.services import meetings as services
+
+    def refuse(**kwargs):
+        raise ValidationError("Mødet er aflyst.")
+
+    monkeypatch.setattr(services, "meeting_update", refuse)
+    client.force_login(office)
+    data = form_data(invited, place="Nyt sted", agenda=["Velkomst"])
+    response = client.post(change_url(invited), data, follow=True)
+    assert response.status_code == 200
+    assert "Mødet er aflyst." in messages_of(response)
+    invited.refresh_from_db()
+    assert invited.place != "Nyt sted" and not AgendaItem.objects.exists()
