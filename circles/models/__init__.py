@@ -15,6 +15,8 @@ from .networks import (
 )
 from .org import Branch, Employer, User, Workplace
 from .people import NEW_REPRESENTATIVE_DAYS, Mandate, MandateQuerySet, Person, prefetch_active_mandates
+from .reminders import Reminder
+from .welcome import MentorPrompt
 
 __all__ = [
     "AMR_GROUND_RULES",
@@ -30,6 +32,7 @@ __all__ = [
     "MandateQuerySet",
     "Meeting",
     "Membership",
+    "MentorPrompt",
     "MembershipQuerySet",
     "Minutes",
     "MinutesAttachment",
@@ -37,6 +40,7 @@ __all__ = [
     "Network",
     "NetworkOverview",
     "Person",
+    "Reminder",
     "User",
     "Workplace",
     "active_member_count",

@@ -10,10 +10,52 @@ class Branch(models.Model):
     union = models.CharField(_("fagforening"), max_length=120)
     office_email = models.EmailField(_("kredskontorets e-mail"))
 
+    # The periodic reminders, tuned per branch by its office (empty: that reminder is off).
+    meeting_reminder_days = models.PositiveSmallIntegerField(
+        _("første påmindelse før et møde (dage før)"), null=True, blank=True, default=7
+    )
+    meeting_last_reminder_days = models.PositiveSmallIntegerField(
+        _("sidste påmindelse før et møde (dage før)"), null=True, blank=True, default=1
+    )
+    cadence_mid_quarter = models.BooleanField(
+        _("mødeplan: påmind også midt i kvartalet"),
+        default=True,
+        help_text=_("Koordinatorer påmindes ved kvartalets start og, hvis sat, igen midt i kvartalet."),
+    )
+    minutes_reminder_days = models.PositiveSmallIntegerField(
+        _("referat mangler: påmind koordinatoren efter (dage)"), null=True, blank=True, default=7
+    )
+    minutes_office_days = models.PositiveSmallIntegerField(
+        _("referat mangler: giv kredskontoret besked efter (dage)"), null=True, blank=True, default=21
+    )
+    returned_minutes_days = models.PositiveSmallIntegerField(
+        _("returneret referat: påmind, hvis det ikke er indsendt igen efter (dage)"),
+        null=True,
+        blank=True,
+        default=14,
+    )
+
     class Meta:
         verbose_name = _("kreds")
         verbose_name_plural = _("kredse")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(meeting_reminder_days__lte=60)
+                & models.Q(meeting_last_reminder_days__lte=60),
+                name="branch_meeting_reminders_within_60_days",
+                violation_error_message=_("En påmindelse før et møde kan højst ligge 60 dage før."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes_reminder_days__gte=1, minutes_reminder_days__lte=180)
+                & models.Q(minutes_office_days__gte=1, minutes_office_days__lte=365)
+                & models.Q(returned_minutes_days__gte=1, returned_minutes_days__lte=180),
+                name="branch_minutes_reminders_sane",
+                violation_error_message=_(
+                    "Dagene for referatpåmindelser skal være mellem 1 og 180 (kredskontoret: 365)."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name
