@@ -7,7 +7,7 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-from circles.models import Meeting
+from circles.models import Invitation, Meeting
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +34,10 @@ def row_counts():
 
 
 @pytest.fixture
-def endpoints(network):
+def endpoints(network, coordinator):
     past = factories.MeetingFactory(network=network, starts_at=timezone.now() - timedelta(hours=2))
     coming = factories.MeetingFactory(network=network)
+    Invitation.objects.create(meeting=coming, person=coordinator.person, token_hash="z" * 64)
     return [
         reverse("circles:meeting_plan", args=[network.pk]),
         reverse("circles:network_rules_edit", args=[network.pk]),
@@ -46,6 +47,7 @@ def endpoints(network):
         reverse("circles:minutes_edit", args=[past.pk]),
         reverse("circles:minutes_submit", args=[past.pk]),
         reverse("circles:meeting_invite", args=[past.pk]),
+        reverse("circles:meeting_answer", args=[coming.pk]),
         "/svar/ugyldigt-token/",
     ]
 
@@ -65,6 +67,7 @@ def test_garbage_never_500s_and_writes_nothing(client, coordinator, member, endp
         k: v for k, v in before.items() if k != "circles.Minutes"
     }
     assert Meeting.objects.filter(status=Meeting.Status.PLANNED).count() == 1
+    assert not Invitation.objects.exclude(response="").exists()
 
 
 # meeting dates outside 2000–2099 ----------------------------------------------------------------
