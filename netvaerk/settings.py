@@ -177,6 +177,12 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 8))
+# A worker's claim on a mail goes stale after this many seconds (at least EMAIL_TIMEOUT + 10) and
+# the sweeper (every OUTBOX_SWEEP_SECONDS) hands the mail to another worker.
+OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", 45))
+OUTBOX_SWEEP_SECONDS = int(os.environ.get("OUTBOX_SWEEP_SECONDS", 15))
+# The most a request waits for a broker that is down; the sweeper publishes what it could not.
+OUTBOX_PUBLISH_TIMEOUT = float(os.environ.get("OUTBOX_PUBLISH_TIMEOUT", 1))
 
 # Celery: Redis when REDIS_URL is set; the server-less filesystem transport under var/ when
 # CELERY_FILESYSTEM_BROKER is on (what `make run` does); otherwise tasks run inline.
@@ -224,8 +230,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "netvaerk.outbox.tasks.sweep_outbox", "schedule": 60.0},
+    "outbox-sweep": {"task": "netvaerk.outbox.tasks.sweep_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
 }
+# The sweeper and the mails it rescues have their own queue, so they never wait behind a backlog;
+# every worker consumes both: `celery -A netvaerk worker -Q celery,outbox-sweep`.
+CELERY_TASK_ROUTES = {"netvaerk.outbox.tasks.sweep_outbox": {"queue": "outbox-sweep"}}
 
 # Security. check --deploy passes with DJANGO_DEBUG=false; TLS ends at the proxy in front of us.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -15,8 +15,17 @@ class OutboundEmail(models.Model):
         SENDING = "sending", _("Sendes")
         SENT = "sent", _("Sendt")
         FAILED = "failed", _("Fejlet")
+        UNCERTAIN = "uncertain", _("Uvis")
+        WITHDRAWN = "withdrawn", _("Trukket tilbage")
 
     key = models.CharField(_("nøgle"), max_length=255, unique=True)
+    topic = models.CharField(
+        _("emne-nøgle"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_("En senere mail om det samme trækker de endnu ikke sendte tilbage."),
+    )
     template = models.CharField(_("skabelon"), max_length=100)
     to = models.CharField(_("modtager"), max_length=320)
     branch = models.ForeignKey(
@@ -46,6 +55,12 @@ class OutboundEmail(models.Model):
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("næste forsøg"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("påbegyndt"), null=True, blank=True)
+    claim = models.UUIDField(_("afsenderens kvittering"), null=True, blank=True, editable=False)
+    lost_claims = models.PositiveSmallIntegerField(
+        _("mulige dubletter"),
+        default=0,
+        help_text=_("Gange en afsender blev færdig efter at have mistet mailen til en anden afsender."),
+    )
     sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
 
     class Meta:

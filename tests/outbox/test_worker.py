@@ -1,7 +1,5 @@
 """A real Celery worker on Redis delivers a recorded mail; a hung broker cannot hang a request."""
 
-import socket
-import threading
 import time
 
 import pytest
@@ -36,33 +34,6 @@ def test_worker_on_redis_delivers_a_recorded_mail_to_smtp(real_broker, smtp):
     row.refresh_from_db()
     assert [envelope.rcpt_tos for envelope in smtp.messages] == [["tr@example.org"]]
     assert row.status == OutboundEmail.Status.SENT
-
-
-@pytest.fixture
-def silent_server():
-    """A TCP server that accepts connections and never answers: a hung Redis."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
 
 
 @pytest.mark.django_db
