@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.urls import reverse
 
+from circles.models import Meeting
 from netvaerk.admin import SafeChangelist
 from tests import factories
 from tests.circles.test_admin_scoping import _inputs
@@ -140,3 +141,9 @@ def test_an_autocomplete_field_posted_with_no_id_is_an_invalid_choice(client, su
     response = client.post(_url(model, "add"), {**data, **dict.fromkeys(names, value)})
     assert response.status_code == 200
     assert model.objects.count() == count
+
+
+def test_a_filter_that_fails_twice_gets_a_danish_page(client, superuser):
+    response = client.get(_url(Meeting, "changelist"), {"e": "1", "starts_at__year": "9999"})
+    assert response.status_code == 200
+    assert "Filteret i adressen kunne ikke bruges" in response.content.decode()

@@ -243,3 +243,11 @@ def test_view_on_site_links_straight_to_the_page(client, office, ours):
     page = client.get(_url(Network, "change", network.pk)).content.decode()
     assert f'href="{network.get_absolute_url()}"' in page
     assert "/admin/r/" not in page
+
+
+def test_no_admin_uses_raw_id_fields():
+    """Django's raw-id widget labels any posted id from the whole table: autocomplete is scoped."""
+    admins = list(admin.site._registry.values())
+    users = [inline for model_admin in admins for inline in model_admin.inlines]
+    assert [type(a).__name__ for a in admins if a.raw_id_fields] == []
+    assert [inline.__name__ for inline in users if inline.raw_id_fields] == []
