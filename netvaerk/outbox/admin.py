@@ -16,7 +16,16 @@ class OutboundEmailAdmin(ModelAdmin):
     for its recipient only (it is not in the body, but nothing here should lead anyone to it).
     """
 
-    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at", "short_error"]
+    list_display = [
+        "created_at",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+        "lost_claims",
+    ]
     list_filter = ["status", "template", "created_at"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
@@ -28,7 +37,9 @@ class OutboundEmailAdmin(ModelAdmin):
         "branch",
         "status",
         "attempts",
+        "lost_claims",
         "last_error",
+        "topic",
         "has_secrets",
         "created_at",
         "next_attempt_at",
@@ -55,9 +66,25 @@ class OutboundEmailAdmin(ModelAdmin):
 
     @admin.action(description=_("Send valgte mails igen"), permissions=["change"])
     def resend(self, request, queryset):
-        lost = services.unsendable(queryset.exclude(status=OutboundEmail.Status.SENT)).count()
+        """Failed and uncertain mails go back in the queue, waiting ones are due now, all in one batch.
+
+        A mail being sent, sent or withdrawn is never sent again from here.
+        """
+        lost = services.unsendable(queryset.filter(status__in=services.RESENDABLE)).count()
+        left = queryset.exclude(status__in=[*services.RESENDABLE, OutboundEmail.Status.QUEUED]).count()
         count = services.resend(queryset)
-        if count or not lost:
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d mail er ikke sat i kø igen: den sendes lige nu, er sendt eller trukket tilbage.",
+                    "%(count)d mails er ikke sat i kø igen: de sendes lige nu, er sendt eller trukket tilbage.",
+                    left,
+                )
+                % {"count": left},
+                messages.INFO,
+            )
+        if count or not (lost or left):
             self.message_user(
                 request,
                 ngettext("%(count)d mail er sat i kø igen.", "%(count)d mails er sat i kø igen.", count)

@@ -48,3 +48,22 @@ def test_resend_puts_a_failed_mail_back_and_it_is_sent(
     assert (
         failed.status == OutboundEmail.Status.SENT and len(mailoutbox) == 1
     )  # the sent one is not sent again
+
+
+def test_resend_in_the_admin_leaves_a_mail_being_sent_alone(client, office, branch, mailoutbox):
+    sending = row(branch, "sending", status=OutboundEmail.Status.SENDING)
+    client.force_login(office)
+    response = client.post(URL, {"action": "resend", "_selected_action": [sending.pk]}, follow=True)
+    assert "1 mail er ikke sat i kø igen: den sendes lige nu" in response.content.decode()
+    sending.refresh_from_db()
+    assert sending.status == OutboundEmail.Status.SENDING and sending.attempts == 3 and mailoutbox == []
+
+
+def test_the_office_sees_a_withdrawn_mail_and_possible_duplicates(client, office, branch):
+    withdrawn = row(branch, "withdrawn", status=OutboundEmail.Status.WITHDRAWN)
+    OutboundEmail.objects.filter(pk=withdrawn.pk).update(lost_claims=1)
+    row(branch, "failed")
+    client.force_login(office)
+    content = client.get(URL, {"status__exact": "withdrawn"}).content.decode()
+    assert "Emne withdrawn" in content and "Trukket tilbage" in content and "Emne failed" not in content
+    assert "mulige dubletter" in content.lower()
