@@ -184,7 +184,10 @@ class SafeChangelist:
 def _fits(field, lookup, value) -> bool:
     if lookup in DATE_PARTS and isinstance(field, models.DateField):
         low, high = DATE_PARTS[lookup]
-        return value.isdigit() and low <= int(value) <= high
+        try:
+            return low <= int(value) <= high
+        except ValueError:  # "abc", but also "²", which isdigit() would let through
+            return False
     if lookup in INTEGER_LOOKUPS and isinstance(field, models.IntegerField | models.AutoField):
         return _is_integer_in_range(field, value)
     return True  # Django checks the rest itself and answers with IncorrectLookupParameters

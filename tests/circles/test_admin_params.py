@@ -76,6 +76,7 @@ def _date_hierarchy_cases(model_admin):
         ({f"{field}__year": "10000"}, refused),
         ({f"{field}__year": "0"}, refused),
         ({f"{field}__year": "99999999999999999999"}, refused),
+        ({f"{field}__year": "²"}, refused),
         ({f"{field}__year": "2026", f"{field}__month": "13"}, refused),
         ({f"{field}__year": "2026", f"{field}__month": "2", f"{field}__day": "31"}, refused),
         # the last month and day whose next one still exists
