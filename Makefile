@@ -25,7 +25,7 @@ run: install
 	@echo "Netværk: http://127.0.0.1:$(PORT)/  (logins kontor / koordinator / konsulent, password: demo). Ctrl-C stops all."
 	@export CELERY_FILESYSTEM_BROKER=1 SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
 	trap 'trap - INT TERM EXIT; kill -TERM 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A netvaerk worker -B --pool=solo --loglevel=INFO & \
+	$(VENV)/bin/celery -A netvaerk worker -B --pool=solo -Q celery,outbox-sweep --loglevel=INFO & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
 	wait
 
