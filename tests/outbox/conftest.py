@@ -11,7 +11,8 @@ class Sink:
 
     ``mail_reply`` / ``rcpt_reply`` answer MAIL FROM / RCPT TO; ``replies`` (used up first, one per
     mail) and ``reply`` answer the content. With ``delay`` the content is taken (kept in
-    ``messages``) and answered that many seconds later. ``connections`` holds each SMTP session
+    ``messages``) and answered that many seconds later; ``pace`` waits before taking it (a slow
+    receiver whose answer, once it has the mail, is prompt). ``connections`` holds each SMTP session
     that got as far as the content.
     """
 
@@ -21,6 +22,7 @@ class Sink:
         self.mail_reply = None
         self.rcpt_reply = None
         self.delay = 0.0
+        self.pace = 0.0
         self.messages = []
         self.connections = set()
 
@@ -39,6 +41,8 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         self.connections.add(session.peer)
+        if self.pace:
+            await asyncio.sleep(self.pace)
         if self.replies:
             return self.replies.pop(0)
         if self.reply:
@@ -70,6 +74,7 @@ def smtp(settings):
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_TIMEOUT = 5
+    sink.port = controller.port
     yield sink
     controller.stop()
 
