@@ -215,8 +215,10 @@ def test_a_returned_and_resubmitted_version_is_mailed_again_but_approval_adds_no
     held, coordinator, office, django_capture_on_commit_callbacks, mailoutbox
 ):
     write(held, coordinator)
-    minutes = services.minutes_submit(meeting=held, by=coordinator)
-    services.minutes_return(minutes_id=minutes.pk, by=office, comment="Ret datoen.")
+    with django_capture_on_commit_callbacks(execute=True):
+        minutes = services.minutes_submit(meeting=held, by=coordinator)
+        services.minutes_return(minutes_id=minutes.pk, by=office, comment="Ret datoen.")
+    mailoutbox.clear()
     write(held, coordinator, text="Rettet")
     with django_capture_on_commit_callbacks(execute=True):
         services.minutes_submit(meeting=held, by=coordinator)
