@@ -453,24 +453,28 @@ def _mark_sent(email_id: int, claim: uuid.UUID) -> bool:
     return False  # not reached
 
 
-def _claim(email_id: int) -> uuid.UUID | None:
+def _claim(email: OutboundEmail) -> uuid.UUID | None:
+    """Take the mail with a fresh fencing token if it is still queued, due and as it was read."""
     now = timezone.now()
     claim = uuid.uuid4()
     claimed = (
-        OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED)
+        OutboundEmail.objects.filter(pk=email.pk, status=Status.QUEUED, attempts=email.attempts)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(status=Status.SENDING, claimed_at=now, claim=claim, attempts=F("attempts") + 1)
     )
-    return claim if claimed else None
+    if not claimed:
+        return None
+    email.attempts += 1
+    return claim
 
 
-def _deliver_one(email_id: int, sender: Sender) -> tuple[str, timedelta | None]:
+def _deliver_one(email: OutboundEmail, sender: Sender) -> tuple[str, timedelta | None]:
     """One mail of a batch; returns what happened and, after a server-wide error, its backoff."""
-    claim = _claim(email_id)
+    claim = _claim(email)
     if claim is None:
         return "skipped", None
     deadline = time.monotonic() + (claim_timeout().total_seconds() - settings.EMAIL_TIMEOUT - START_MARGIN)
-    email = OutboundEmail.objects.get(pk=email_id)
+    email_id = email.pk
     try:
         secrets = sealing.unseal(email.sealed_secrets)
     except sealing.InvalidToken:
@@ -526,14 +530,18 @@ def _deliver_one(email_id: int, sender: Sender) -> tuple[str, timedelta | None]:
 def deliver_batch(email_ids) -> dict[int, str]:
     """Send the due ones of ``email_ids`` over one mail connection, claiming each row on its own.
 
-    After a server-wide error the rest wait as long as the failed mail, without spending attempts.
-    Returns what happened to each id.
+    The queued rows are read in one query; a row that changes before its turn is not claimed (and
+    the sweeper publishes it again). After a server-wide error the rest wait as long as the failed
+    mail, without spending attempts. Returns what happened to each id.
     """
     ids = list(dict.fromkeys(email_ids))
-    outcomes: dict[int, str] = {}
+    queued = OutboundEmail.objects.filter(status=Status.QUEUED).in_bulk(ids)
+    outcomes: dict[int, str] = dict.fromkeys(ids, "skipped")
     with Sender() as sender:
         for index, email_id in enumerate(ids):
-            outcomes[email_id], backoff = _deliver_one(email_id, sender)
+            if email_id not in queued:
+                continue
+            outcomes[email_id], backoff = _deliver_one(queued[email_id], sender)
             if backoff is not None:
                 rest = ids[index + 1 :]
                 now = timezone.now()
