@@ -20,7 +20,7 @@ What the SMTP server answers decides what happens next:
 
 - 250 after the content: SENT, recorded at once in its own statement, retried on a fresh database
   connection if that one dropped. The remaining window (a crash between the 250 and that UPDATE) is
-  the time of one UPDATE; ``scripts/outbox_bench.py`` measures it.
+  the time of one UPDATE; ``tests/outbox/bench_outbox.py`` measures it.
 - no answer after the content was sent (a timeout): the server may have taken the mail, so it is
   not retried (a second copy is what we avoid): UNCERTAIN, shown to the office, which may resend it.
 - 550/551/553 to RCPT or a 5xx after the content: the recipient or this mail is refused, FAILED.
