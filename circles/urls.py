@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import meetings, minutes, networks
+from .views import meetings, minutes, networks, people
 
 app_name = "circles"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("moede/<int:meeting_id>/fremmoede/", meetings.meeting_attendance, name="meeting_attendance"),
     path("moede/<int:meeting_id>/svar/", meetings.meeting_answer, name="meeting_answer"),
     path("svar/<str:token>/", meetings.rsvp, name="rsvp"),
+    path(
+        "moede/<int:meeting_id>/mentor/<int:prompt_id>/klaret/",
+        meetings.mentor_prompt_done,
+        name="mentor_prompt_done",
+    ),
+    # people (a member's master data, for their network's coordinator and the office)
+    path("medlem/<int:person_id>/", people.person_detail, name="person_detail"),
     # minutes (write, upload, submit, read, download)
     path("moede/<int:meeting_id>/referat/", minutes.minutes_detail, name="minutes_detail"),
     path("moede/<int:meeting_id>/referat/skriv/", minutes.minutes_edit, name="minutes_edit"),

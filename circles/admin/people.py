@@ -1,4 +1,7 @@
-"""Admin for people and their mandates."""
+"""Admin for people and their mandates. A mandate is registered through ``mandate_register``, so a
+newly elected TR, FTR or AMR is welcomed (and placed) however the office enters it."""
+
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -8,12 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import (
+    NEW_REPRESENTATIVE_DAYS,
     Mandate,
     Membership,
     Person,
     prefetch_active_mandates,
 )
 from ..services.accounts import person_invite
+from ..services.mandates import WELCOME_ROLES, mandate_register, mandate_update
 from .networks import MembershipForm, ServiceSaveAdmin
 from .scoping import BranchScopedAdmin, BranchScopedInline
 
@@ -69,10 +74,22 @@ class NetworkPlacementFilter(admin.SimpleListFilter):
     parameter_name = "netvaerk"
 
     def lookups(self, request, model_admin):
-        return [("tr_uden", _("TR uden netværk")), ("uden", _("Uden netværk")), ("med", _("Med netværk"))]
+        return [
+            ("nyvalgt_uden", _("Nyvalgt uden netværk")),
+            ("tr_uden", _("TR uden netværk")),
+            ("uden", _("Uden netværk")),
+            ("med", _("Med netværk")),
+        ]
 
     def queryset(self, request, queryset):
         any_membership = Membership.objects.active().filter(person=OuterRef("pk"))
+        if self.value() == "nyvalgt_uden":
+            # the welcome chain's "the office places them": newly elected TR, FTR and AMR without a network
+            since = timezone.localdate() - timedelta(days=NEW_REPRESENTATIVE_DAYS)
+            new = Mandate.objects.active().filter(
+                person=OuterRef("pk"), role__in=WELCOME_ROLES, elected_on__gte=since
+            )
+            return queryset.filter(Exists(new), ~Exists(any_membership))
         if self.value() == "tr_uden":
             return queryset.filter(Exists(_active_tr_mandate()), ~Exists(_active_tr_membership()))
         if self.value() == "uden":
@@ -111,8 +128,29 @@ class PersonAdmin(ServiceSaveAdmin, BranchScopedAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is Membership:
             self.save_membership_formset(request, formset)
+        elif formset.model is Mandate:
+            self.save_mandate_formset(request, formset)
         else:
             super().save_formset(request, form, formset, change)
+
+    def save_mandate_formset(self, request, formset) -> None:
+        """Mandate rows through the mandate service: a new TR, FTR or AMR is welcomed."""
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted; writes nothing
+        with self.refusal_shown_on_form():
+            for mandate in formset.deleted_objects:
+                mandate.delete()
+            for index, mandate in enumerate(formset.new_objects):
+                formset.new_objects[index] = registered = mandate_register(
+                    person=mandate.person,
+                    role=mandate.role,
+                    workplace=mandate.workplace,
+                    elected_on=mandate.elected_on,
+                    ended_on=mandate.ended_on,
+                    by=request.user,
+                )
+                report_welcome(self, request, registered)
+            for mandate, _changed in formset.changed_objects:
+                report_welcome(self, request, mandate_update(mandate=mandate, by=request.user))
 
     def get_queryset(self, request):
         return (
@@ -180,11 +218,47 @@ class MandateActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+def report_welcome(model_admin, request, mandate: Mandate) -> None:
+    """Tell the office what the welcome chain did for a mandate just saved."""
+    welcome = getattr(mandate, "welcome", None)
+    if welcome is None or not welcome.mailed:
+        return
+    if welcome.placed:
+        model_admin.message_user(
+            request,
+            _("%(person)s er sat i %(network)s.") % {"person": mandate.person, "network": welcome.network},
+            messages.SUCCESS,
+        )
+    model_admin.message_user(
+        request,
+        _("Velkomstmail sendes til: %(names)s.") % {"names": ", ".join(welcome.mailed)},
+        messages.SUCCESS,
+    )
+    if welcome.placement_reason:
+        model_admin.message_user(request, welcome.placement_reason, messages.WARNING)
+
+
 @admin.register(Mandate)
-class MandateAdmin(BranchScopedAdmin):
+class MandateAdmin(ServiceSaveAdmin, BranchScopedAdmin):
     branch_path = "person__branch"
     list_display = ["person", "role", "workplace", "elected_on", "ended_on"]
     list_filter = ["role", MandateActiveFilter, ("elected_on", admin.DateFieldListFilter)]
     list_select_related = ["person", "workplace"]
     search_fields = ["person__name", "workplace__name"]
     autocomplete_fields = ["person", "workplace"]
+
+    def save_model(self, request, obj, form, change):
+        with self.refusal_shown_on_form():
+            if change:
+                saved = mandate_update(mandate=obj, by=request.user)
+            else:
+                saved = mandate_register(
+                    person=obj.person,
+                    role=obj.role,
+                    workplace=obj.workplace,
+                    elected_on=obj.elected_on,
+                    ended_on=obj.ended_on,
+                    by=request.user,
+                )
+                obj.pk, obj._state.adding = saved.pk, False
+        report_welcome(self, request, saved)

@@ -2,16 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ..forms.meetings import AttendanceForm, MeetingForm, PlanFormSet
-from ..models import Invitation, Meeting, Minutes
+from ..models import Invitation, Meeting, MentorPrompt, Minutes
 from ..permissions import can_manage_network, get_meeting_for_user, get_network_for_user
 from ..services import meetings as services
+from ..services.mandates import mentor_prompt_done as prompt_done
+from ..services.mandates import open_mentor_prompts
 from . import show_errors
 
 
@@ -82,8 +84,28 @@ def meeting_detail(request, meeting_id):
             "started": meeting.starts_at <= timezone.now(),
             "my_invitation": services.invitation_for_user(meeting, request.user),
             "open_for_answers": _open_for_answers(meeting),
+            "mentor_prompts": open_mentor_prompts(meeting) if can_manage else [],
         },
     )
+
+
+@login_required
+@require_POST
+def mentor_prompt_done(request, meeting_id, prompt_id):
+    """'Markér som klaret' on the next meeting's "Tilbyd en mentor til …"."""
+    meeting = get_meeting_for_user(request.user, meeting_id, manage=True)
+    prompt = get_object_or_404(
+        MentorPrompt.objects.select_related("person"), pk=prompt_id, network_id=meeting.network_id
+    )
+    try:
+        prompt_done(prompt=prompt, by=request.user)
+    except ValidationError as error:
+        show_errors(request, error)
+    else:
+        messages.success(
+            request, _("Mentortilbuddet til %(person)s er markeret som klaret.") % {"person": prompt.person}
+        )
+    return redirect(meeting)
 
 
 @login_required
