@@ -39,3 +39,44 @@ def test_demo_has_what_the_pages_need():
 def test_if_empty_leaves_an_existing_database_alone(branch):
     call_command("seed_demo", "--if-empty")
     assert list(Person.objects.all()) == [] and Network.objects.count() == 0
+
+
+def test_demo_has_a_newly_elected_tr_welcomed_through_the_service():
+    from circles.models import MentorPrompt, Reminder
+    from netvaerk.outbox.models import OutboundEmail
+
+    call_command("seed_demo")
+    nanna = Person.objects.get(member_number="10014")
+    viborg = Network.objects.get(name="TR-netværk Viborg Kommune")
+    assert Membership.objects.active().filter(person=nanna, network=viborg).exists()
+    assert MentorPrompt.objects.filter(person=nanna, network=viborg, done_at__isnull=True).count() == 1
+    mails = OutboundEmail.objects.filter(template__startswith="circles/welcome")
+    assert sorted(mail.to.split("<")[-1].rstrip(">") for mail in mails) == sorted(
+        [nanna.email, viborg.coordinator.email]
+    )
+    assert Reminder.objects.filter(kind=Reminder.Kind.WELCOME).count() == 2
+    call_command("seed_demo")
+    assert OutboundEmail.objects.filter(template__startswith="circles/welcome").count() == 2
+
+
+def test_demo_has_a_network_behind_target_with_a_held_meeting_without_minutes():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from circles.models import Meeting
+    from circles.services.progress import with_year_progress
+
+    call_command("seed_demo")
+    held = Meeting.objects.filter(
+        status=Meeting.Status.HELD,
+        minutes__isnull=True,
+        starts_at__lt=timezone.now() - timedelta(days=7),
+    )
+    assert held.exists()
+    network = held.first().network
+    assert not network.meetings.filter(status=Meeting.Status.PLANNED).exists()
+    year = timezone.localtime(held.first().starts_at).year
+    progress = with_year_progress(Network.objects.filter(pk=network.pk), year=year).get()
+    assert progress.held_count == 1 and progress.planned_count == 0
+    assert progress.missing_count == progress.minimum_meetings - 1 > 0

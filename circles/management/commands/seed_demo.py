@@ -2,6 +2,11 @@
 
 Idempotent: every row is found by its natural key, so running it twice changes nothing. All names
 are invented. Never loaded anywhere but by `make run`.
+
+For the periodic jobs and the welcome chain it also holds: a newly elected TR registered by the
+office through ``mandate_register`` (their welcome, the coordinator's mail and the mentor prompt on
+the Viborg network's next meeting appear in the console when `make run` starts), and a network behind
+its yearly target whose one held meeting has no minutes.
 """
 
 from datetime import datetime, time, timedelta
@@ -26,6 +31,7 @@ from circles.models import (
     Workplace,
 )
 from circles.roles import CONSULTANT, OFFICE
+from circles.services.mandates import mandate_register
 
 DEMO_PASSWORD = "demo"
 Role = Mandate.Role
@@ -94,7 +100,7 @@ EMPLOYERS = {
     "Norddjurs Kommune": (
         "oj",
         Employer.Kind.MUNICIPALITY,
-        [("Bostedet Kattegatvej", Area.HOUSING, "Grenaa")],
+        [("Bostedet Kattegatvej", Area.HOUSING, "Norddjurs")],
     ),
     "Aabenraa Kommune": (
         "syd",
@@ -145,6 +151,12 @@ PEOPLE = [
     ("30003", "Sofie Petersen", "syd", [(Role.TR, "Jobcenter Sønderborg", 30)], None),
     ("30004", "Anders Høj", "syd", [(Role.TR, "Familiehuset Alsgade", 2200)], 2100),
 ]
+
+# newly elected: registered through the welcome chain (member number, name, branch, role, workplace, days ago)
+NEWLY_ELECTED = [("10014", "Nanna Vestergaard", "mv", Role.TR, "Dagtilbud Solsikken", 3)]
+
+# behind its yearly target: one meeting held ten days ago, no minutes yet, nothing planned
+BEHIND_TARGET = "TR-netværk Region Midtjylland"
 
 # network name, branch, kind, employer, kommunegruppe, coordinator member number, members
 NETWORKS = [
@@ -232,19 +244,8 @@ class Command(BaseCommand):
 
         people = {}
         for number, name, code, mandates, trained_days_ago in PEOPLE:
-            slug = name.split()[0].lower().replace("ø", "oe").replace("å", "aa").replace("æ", "ae")
-            people[number], _ = Person.objects.get_or_create(
-                branch=branches[code],
-                member_number=number,
-                defaults={
-                    "name": name,
-                    "email": f"{slug}.{number}@example.org",
-                    "phone": f"+45 20 {number[1:3]} {number[3:]} 00",
-                    "tr_training_completed_on": today - timedelta(days=trained_days_ago)
-                    if trained_days_ago
-                    else None,
-                },
-            )
+            trained_on = today - timedelta(days=trained_days_ago) if trained_days_ago else None
+            people[number] = self._person(branches[code], number, name, trained_on)
             for role, workplace, days_ago in mandates:
                 Mandate.objects.get_or_create(
                     person=people[number],
@@ -255,7 +256,7 @@ class Command(BaseCommand):
                 )
 
         consultant = self._staff("konsulent", "Jakob", "Konsulent", branches["oj"], CONSULTANT)
-        self._staff("kontor", "Kirsten", "Kontor", branches["mv"], OFFICE)
+        office = self._staff("kontor", "Kirsten", "Kontor", branches["mv"], OFFICE)
 
         networks = {}
         for name, code, kind, employer, group, coordinator, members in NETWORKS:
@@ -281,6 +282,8 @@ class Command(BaseCommand):
         self._login("medlem", people["10002"])
         self._meetings(networks["TR-netværk Viborg Kommune"], people)
         self._meetings(networks["AMR-netværk Kommunegruppe Aarhus"], people, amr=True)
+        self._held_without_minutes(networks[BEHIND_TARGET])
+        self._newly_elected(branches, workplaces, office)
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -318,6 +321,53 @@ class Command(BaseCommand):
         if person.user_id != user.pk:
             person.user = user
             person.save(update_fields=["user"])
+
+    def _person(self, branch, number, name, trained_on=None):
+        slug = name.split()[0].lower().replace("ø", "oe").replace("å", "aa").replace("æ", "ae")
+        person, _ = Person.objects.get_or_create(
+            branch=branch,
+            member_number=number,
+            defaults={
+                "name": name,
+                "email": f"{slug}.{number}@example.org",
+                "phone": f"+45 20 {number[1:3]} {number[3:]} 00",
+                "tr_training_completed_on": trained_on,
+            },
+        )
+        return person
+
+    def _newly_elected(self, branches, workplaces, office):
+        """Registered as the office would: the welcome mails go out after commit (once: the service
+        returns the mandate already registered on a second run)."""
+        today = timezone.localdate()
+        for number, name, code, role, workplace, days_ago in NEWLY_ELECTED:
+            mandate_register(
+                person=self._person(branches[code], number, name),
+                role=role,
+                workplace=workplaces[workplace],
+                elected_on=today - timedelta(days=days_ago),
+                by=office,
+            )
+
+    def _held_without_minutes(self, network):
+        """One meeting held ten days ago with attendance and no minutes; nothing planned: behind target."""
+        if network.meetings.exists():
+            return
+        day = timezone.localdate() - timedelta(days=10)
+        meeting = Meeting.objects.create(
+            network=network,
+            starts_at=timezone.make_aware(datetime.combine(day, time(13, 0))),
+            place="Regionshuset Viborg, lokale 3",
+            theme="Psykiatriens nye vagtplaner",
+            status=Meeting.Status.HELD,
+        )
+        AgendaItem.objects.create(meeting=meeting, position=1, title="Runde: nyt fra arbejdspladserne")
+        Attendance.objects.bulk_create(
+            [
+                Attendance(meeting=meeting, person=membership.person)
+                for membership in network.memberships.active().select_related("person")
+            ]
+        )
 
     def _meetings(self, network, people, amr=False):
         """Two meetings held earlier this year (with attendance) and two planned later in the year."""
