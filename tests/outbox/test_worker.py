@@ -56,4 +56,4 @@ def test_publishing_to_a_hung_redis_returns_quickly(silent_server, settings):
 
     started = time.monotonic()
     services.publish(42, task=task)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 3  # one bounded try, no retries: the sweeper sends later
