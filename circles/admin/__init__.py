@@ -1,3 +1,3 @@
 """The branch office's tool. Each module registers the admin of one domain."""
 
-from . import meetings, minutes, networks, org, overview, people  # noqa: F401
+from . import meetings, minutes, networks, org, overview, people, reminders  # noqa: F401

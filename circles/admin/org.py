@@ -30,6 +30,43 @@ def _count_per_branch(queryset):
 class BranchAdmin(ModelAdmin):
     list_display = ["name", "union", "office_email", "network_count", "tr_without_network"]
     search_fields = ["name", "union"]
+    REMINDER_FIELDS = [
+        "meeting_reminder_days",
+        "meeting_last_reminder_days",
+        "cadence_mid_quarter",
+        "minutes_reminder_days",
+        "minutes_office_days",
+        "returned_minutes_days",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "union", "office_email"]}),
+        (
+            _("Påmindelser"),
+            {
+                "fields": REMINDER_FIELDS,
+                "description": _(
+                    "Hvornår netværkene og kredskontoret påmindes. Et tomt felt slår den påmindelse fra."
+                ),
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # the office tunes its own branch's reminders; the branch itself is the superuser's
+        if request.user.is_superuser:
+            return []
+        return ["name", "union", "office_email"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return request.user.is_superuser or obj is None or obj.pk == request.user.branch_id
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

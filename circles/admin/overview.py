@@ -1,11 +1,11 @@
 """The office's overview of every network's year."""
 
 from django.contrib import admin
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Meeting, Minutes, NetworkOverview
+from ..models import Meeting, Minutes, NetworkOverview, Reminder
 from ..services.progress import with_year_progress
 from .networks import CoordinatorRuleFilter
 from .scoping import BranchScopedAdmin
@@ -39,6 +39,7 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
         "minutes_outstanding",
         "last_meeting",
         "status",
+        "last_reminder",
     ]
     list_filter = [BehindFilter, CoordinatorRuleFilter, "kind"]
     list_select_related = ["coordinator"]
@@ -48,6 +49,7 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
     def get_queryset(self, request):
         now = timezone.now()
         queryset = super().get_queryset(request).filter(active=True)
+        latest = Reminder.objects.filter(network=OuterRef("pk")).order_by("-created_at", "-pk")
         return with_year_progress(queryset, year=timezone.localdate().year, now=now).annotate(
             outstanding=Count(
                 "meetings",
@@ -58,6 +60,9 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
                 "meetings__starts_at",
                 filter=Q(meetings__status=Meeting.Status.HELD, meetings__starts_at__lte=now),
             ),
+            # the newest reminder about the network: one index look-up per row, in the same query
+            last_reminder_at=Subquery(latest.values("created_at")[:1]),
+            last_reminder_reason=Subquery(latest.values("reason")[:1]),
         )
 
     def has_add_permission(self, request):
@@ -92,3 +97,9 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
     @admin.display(description=_("status"), boolean=False, ordering="behind")
     def status(self, obj):
         return _("Bagud") if obj.behind else _("OK")
+
+    @admin.display(description=_("seneste påmindelse"), ordering="last_reminder_at")
+    def last_reminder(self, obj):
+        if obj.last_reminder_at is None:
+            return "—"
+        return f"{timezone.localtime(obj.last_reminder_at):%d.%m.%Y}: {obj.last_reminder_reason}"
