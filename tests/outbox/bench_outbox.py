@@ -1,7 +1,8 @@
 """How fast one worker sends, and how long the crash window after the SMTP 250 is. Not a test.
 
     .venv/bin/python tests/outbox/bench_outbox.py [--mails 1000]
-    DATABASE_URL=postgres://... .venv/bin/python tests/outbox/bench_outbox.py
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python tests/outbox/bench_outbox.py
+    PROFILE=cumulative .venv/bin/python tests/outbox/bench_outbox.py   # where a batch spends its time
 
 Records the mails in a throw-away test database, starts an aiosmtpd sink in its own process and
 sends them as the worker does (``deliver_batch`` in tasks of ``TASK_BATCH`` mails), then the same
@@ -158,7 +159,7 @@ def main():
         batched = time.perf_counter() - started
         if profile:
             profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(15)
+            pstats.Stats(profile).sort_stats(os.environ["PROFILE"]).print_stats(30)
         assert OutboundEmail.objects.filter(status="sent").count() == args.mails
 
         windows_batched = list(windows)

@@ -91,6 +91,18 @@ def test_a_stale_claim_counts_as_an_attempt_and_a_mail_that_kills_its_worker_fai
     assert row.status == Status.FAILED and "stoppede" in row.last_error and mailoutbox == []
 
 
+def test_a_worker_does_not_start_sending_when_its_claim_could_go_stale_before_the_answer(
+    smtp, settings, monkeypatch
+):
+    # A claim that lasts only EMAIL_TIMEOUT + 5 s leaves no time to start: the mail is put back.
+    monkeypatch.setattr(services, "claim_timeout", lambda: timedelta(seconds=settings.EMAIL_TIMEOUT + 5))
+    row = record()
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED and row.attempts == 1 and smtp.messages == []
+    monkeypatch.undo()
+    assert services.deliver(row.pk) == "sent"
+
+
 # 2. A dropped database connection right after the 250
 
 
