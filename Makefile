@@ -51,8 +51,11 @@ lock:
 clean:
 	rm -rf $(VENV) var .pytest_cache
 
-# Page times at national scale; DATABASE_URL must point at an empty PostgreSQL database.
+# The periodic jobs' decisions and the page times at national scale; DATABASE_URL must point at an
+# empty PostgreSQL database (emptied again between the two: each loads its own data).
 bench: install
 	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL=postgres://... (an empty database)"; exit 1; }
 	$(PY) manage.py migrate --noinput
+	$(PY) tests/perf/jobs.py
+	$(PY) manage.py flush --noinput
 	$(PY) tests/perf/national.py
