@@ -309,24 +309,11 @@ def decide_meeting_reminders(today: date) -> list[Decision]:
     return decisions
 
 
-def meeting_reminder_topic(meeting_id: int, recipient_key: str) -> str:
-    """The outbox topic of one person's reminders about one meeting (see ``withdraw_meeting_reminders``)."""
-    return f"meeting-reminder:{meeting_id}:{recipient_key}"
-
-
-def withdraw_meeting_reminders(meeting: Meeting) -> int:
-    """Withdraw the meeting's reminders that have not left yet: for the meeting services to call
-    when a meeting is moved or cancelled (one UPDATE)."""
-    from netvaerk.outbox.models import OutboundEmail
-
-    return OutboundEmail.objects.filter(
-        topic__startswith=f"meeting-reminder:{meeting.pk}:", status=OutboundEmail.Status.QUEUED
-    ).update(
-        status=OutboundEmail.Status.WITHDRAWN,
-        sealed_secrets="",
-        next_attempt_at=None,
-        last_error=_("Trukket tilbage: mødet er flyttet eller aflyst."),
-    )
+def meeting_topic(meeting_id: int, recipient_key: str) -> str:
+    """The outbox topic of every mail about one meeting to one person (invitation, update,
+    cancellation, reminder; see /tmp/outbox_topic_api.md): the newest recorded withdraws the unsent
+    older ones, so a reminder still queued when the meeting is moved or cancelled is not sent."""
+    return f"meeting:{meeting_id}:{recipient_key}"
 
 
 # Minutes overdue ----------------------------------------------------------------------------------
@@ -471,7 +458,7 @@ def _mail(decision: Decision, rotated: list[Invitation]) -> Mail:
         rotated.append(decision.invitation)
         mail.secrets = {"answer_url": reverse("circles:rsvp", args=[token.raw])}
         mail.attachments = [ics_attachment(decision.meeting, attendee=recipient)]
-        mail.topic = meeting_reminder_topic(decision.meeting.pk, recipient.key)
+        mail.topic = meeting_topic(decision.meeting.pk, recipient.key)
     return mail
 
 

@@ -13,6 +13,7 @@ from circles.services import reminders
 from circles.services.meetings import invitation_for_token
 from netvaerk import tokens
 from netvaerk.outbox.models import OutboundEmail
+from netvaerk.outbox.services import enqueue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -193,10 +194,31 @@ def test_a_moved_meeting_is_reminded_on_its_new_date_and_not_its_old(invited):
     assert run("meeting_reminders", new_day - timedelta(days=1)).sent == 2
 
 
-def test_a_queued_reminder_is_withdrawn_when_the_meeting_moves(invited):
+def test_a_queued_reminder_is_withdrawn_by_a_later_mail_about_the_meeting(invited, member):
     run("meeting_reminders", MEETING_DAY - timedelta(days=7))
-    assert reminders.withdraw_meeting_reminders(invited) == 2
-    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.WITHDRAWN}
+    reminder = OutboundEmail.objects.get(to__contains=member.person.email)
+    assert reminder.topic == f"meeting:{invited.pk}:{member.person.pk}"
+    # the meeting services record the cancellation (or the new time) on the same topic
+    enqueue(
+        "circles/meeting_cancelled",
+        to=member.person.email,
+        key="test-cancel",
+        context={"meeting": invited, "network": invited.network, "person": member.person},
+        topic=reminders.meeting_topic(invited.pk, str(member.person.pk)),
+    )
+    reminder.refresh_from_db()
+    assert reminder.status == OutboundEmail.Status.WITHDRAWN
+
+
+def test_a_reminder_replaces_a_queued_older_reminder_to_the_same_person(invited, member):
+    run("meeting_reminders", MEETING_DAY - timedelta(days=7))
+    run("meeting_reminders", MEETING_DAY - timedelta(days=1))
+    statuses = list(
+        OutboundEmail.objects.filter(to__contains=member.person.email)
+        .order_by("pk")
+        .values_list("status", flat=True)
+    )
+    assert statuses == [OutboundEmail.Status.WITHDRAWN, OutboundEmail.Status.QUEUED]
 
 
 def test_a_person_invited_after_the_first_reminder_date_gets_only_the_last(network, member):
