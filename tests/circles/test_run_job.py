@@ -58,3 +58,33 @@ def test_the_celery_tasks_run_the_jobs(network, coordinator, time_machine):
     assert tasks.office_digest() == 1
     assert tasks.meeting_reminders() == 0
     assert tasks.minutes_overdue() == 0
+
+
+def test_the_beat_schedule_names_are_registered_tasks():
+    from netvaerk.celery import app
+
+    app.loader.import_default_modules()
+    for name in ("cadence_reminders", "office_digest", "meeting_reminders", "minutes_overdue"):
+        assert f"circles.tasks.{name}" in app.tasks
+
+
+def test_seed_scale_loads_networks_apart_from_the_demo_and_adds_on_a_second_run(time_machine):
+    from circles.models import Invitation, Meeting, Network, Person
+
+    time_machine.move_to("2027-06-01 12:00 +02:00", tick=False)
+
+    out = StringIO()
+    call_command("seed_scale", "--networks", "100", stdout=out)
+    assert "1 kredse med 100 netværk, 1000 repræsentanter og 400 møder i år indlæst." in out.getvalue()
+    assert Network.objects.filter(name__startswith="Skala-netværk").count() == 100
+    assert Person.objects.count() == 1000 and Meeting.objects.count() == 400
+    assert Meeting.objects.filter(status=Meeting.Status.HELD).exists()
+    assert Invitation.objects.filter(meeting__status=Meeting.Status.PLANNED).exists()
+    call_command("seed_scale", "--networks", "100", stdout=StringIO())
+    assert Network.objects.count() == 200
+
+
+@pytest.mark.parametrize("value", ["0", "150", "99999"])
+def test_seed_scale_refuses_an_odd_size(value):
+    with pytest.raises(CommandError, match="hele hundreder"):
+        call_command("seed_scale", "--networks", value, stdout=StringIO())
