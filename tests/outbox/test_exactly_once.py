@@ -162,6 +162,19 @@ def test_a_transaction_publishes_its_mails_as_one_batch(monkeypatch, mailoutbox)
     assert calls == [[row.pk for row in rows]]
 
 
+def test_mails_after_a_rolled_back_savepoint_are_still_published(monkeypatch, mailoutbox):
+    calls = []
+    monkeypatch.setattr(send_emails, "apply_async", lambda args, **kwargs: calls.append(args[0]))
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record(key="rolled-back")
+            raise RuntimeError("this part failed")
+        kept = record(key="kept")
+    with transaction.atomic():
+        later = record(key="later")
+    assert calls == [[kept.pk], [later.pk]]
+
+
 @pytest.fixture
 def broker_at(settings):
     """Publish to a real (broken) broker instead of running tasks inline."""
