@@ -30,7 +30,7 @@ Each decision is a fixed number of queries whatever the number of networks (see 
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -49,6 +49,8 @@ from .bulkmail import Mail, enqueue_many
 from .progress import with_year_progress
 
 CATCH_UP_DAYS = 7  # a quarter's or month's reminder missed by beat is still sent this many days late
+CHUNK = 500  # rows per fetch from the server-side cursor: what a decision holds at once
+SEND_BATCH = 500  # reminders recorded per bulk insert
 MINUTES_LOOKBACK_DAYS = 180  # older meetings without minutes are the office's business, not a nudge
 Kind = Reminder.Kind
 
@@ -73,8 +75,21 @@ class Decision:
 class Result:
     job: str
     today: date
-    decided: list[Decision]
+    decided: int = 0
     sent: int = 0
+
+
+def rows(queryset) -> Iterable:
+    """A decision's rows, streamed in chunks from a server-side cursor on PostgreSQL (memory stays
+    flat however many networks), read at once elsewhere (SQLite cannot write while it streams)."""
+    if connection.vendor == "postgresql":
+        return queryset.iterator(chunk_size=CHUNK)
+    return list(queryset)
+
+
+def recorded(queryset) -> set[str]:
+    """The keys already recorded among the reminders a decision could make (one query)."""
+    return set(queryset.values_list("key", flat=True))
 
 
 def local_midnight(day: date) -> datetime:
@@ -135,22 +150,26 @@ def networks_behind(queryset, *, today: date):
     ).annotate(quarter_count=Count("meetings", filter=in_quarter))
 
 
-def decide_cadence(today: date) -> list[Decision]:
+def decide_cadence(today: date) -> Iterator[Decision]:
     checkpoint = cadence_checkpoint(today)
     if checkpoint is None:
-        return []
+        return
     period, mid_quarter = checkpoint
+    done = recorded(Reminder.objects.filter(kind=Kind.CADENCE, key__startswith=f"cadence:{period}:"))
     networks = Network.objects.all()
     if mid_quarter:
         networks = networks.filter(branch__cadence_mid_quarter=True)
-    rows = (
+    behind = (
         networks_behind(networks, today=today)
         .filter(Q(quarter_count=0) | Q(behind=True))
         .select_related("branch", "coordinator", "consultant")
+        .order_by("pk")
     )
-    decisions = []
-    for network in rows:
+    for network in rows(behind):
         recipient, to_office = responsible(network)
+        key = f"cadence:{period}:{network.pk}:{recipient.key}"
+        if key in done:
+            continue
         planned = network.planned_count + network.awaiting_count
         causes = []
         if network.quarter_count == 0:
@@ -167,10 +186,10 @@ def decide_cadence(today: date) -> list[Decision]:
             "planned": planned,
             "minimum": network.minimum_meetings,
         }
-        decisions.append(
+        yield (
             Decision(
                 kind=Kind.CADENCE,
-                key=f"cadence:{period}:{network.pk}:{recipient.key}",
+                key=key,
                 branch=network.branch,
                 network=network,
                 recipient=recipient,
@@ -192,57 +211,64 @@ def decide_cadence(today: date) -> list[Decision]:
                 },
             )
         )
-    return decisions
 
 
-def decide_digest(today: date) -> list[Decision]:
+def decide_digest(today: date) -> Iterator[Decision]:
     if today.day > CATCH_UP_DAYS:
-        return []
+        return
     period = f"{today:%Y-%m}"
-    rows = (
+    done = recorded(Reminder.objects.filter(kind=Kind.DIGEST, key__startswith=f"digest:{period}:"))
+    behind = (
         with_year_progress(Network.objects.filter(active=True).order_by(), year=today.year, now=moment(today))
         .filter(behind=True)
-        .select_related("branch", "coordinator")
+        .select_related("branch")
         .order_by("branch_id", "name")
     )
-    per_branch: dict[int, list[Network]] = {}
-    for network in rows:
-        per_branch.setdefault(network.branch_id, []).append(network)
-    decisions = []
-    for networks in per_branch.values():
-        branch = networks[0].branch
-        recipient = Recipient.of_office(branch)
-        reason = _("Månedsoversigt: %(count)s netværk i %(branch)s er bagud med årets møder.") % {
-            "count": len(networks),
-            "branch": branch.name,
-        }
-        decisions.append(
-            Decision(
-                kind=Kind.DIGEST,
-                key=f"digest:{period}:{recipient.key}",
-                branch=branch,
-                recipient=recipient,
-                reason=reason,
-                template="circles/digest_office",
-                context={
-                    "person": recipient,
-                    "branch": branch,
-                    "networks": networks,
-                    "year": today.year,
-                    "month": today,
-                    "overview_url": reverse("admin:circles_networkoverview_changelist") + "?bagud=ja",
-                    "settings_url": reverse("admin:circles_branch_change", args=[branch.pk]),
-                    "reason": reason,
-                },
-            )
-        )
-    return decisions
+    networks: list[Network] = []
+    for network in rows(behind):
+        if networks and networks[0].branch_id != network.branch_id:
+            yield from _digest(networks, period, today, done)
+            networks = []
+        networks.append(network)
+    if networks:
+        yield from _digest(networks, period, today, done)
+
+
+def _digest(networks: list[Network], period: str, today: date, done: set[str]) -> Iterator[Decision]:
+    """One branch office's digest (its networks behind arrive together, in name order)."""
+    branch = networks[0].branch
+    recipient = Recipient.of_office(branch)
+    key = f"digest:{period}:{recipient.key}"
+    if key in done:
+        return
+    reason = _("Månedsoversigt: %(count)s netværk i %(branch)s er bagud med årets møder.") % {
+        "count": len(networks),
+        "branch": branch.name,
+    }
+    yield Decision(
+        kind=Kind.DIGEST,
+        key=key,
+        branch=branch,
+        recipient=recipient,
+        reason=reason,
+        template="circles/digest_office",
+        context={
+            "person": recipient,
+            "branch": branch,
+            "networks": networks,
+            "year": today.year,
+            "month": today,
+            "overview_url": reverse("admin:circles_networkoverview_changelist") + "?bagud=ja",
+            "settings_url": reverse("admin:circles_branch_change", args=[branch.pk]),
+            "reason": reason,
+        },
+    )
 
 
 # Before each meeting ------------------------------------------------------------------------------
 
 
-def decide_meeting_reminders(today: date) -> list[Decision]:
+def decide_meeting_reminders(today: date) -> Iterator[Decision]:
     lead_days = {
         days
         for pair in Branch.objects.values_list("meeting_reminder_days", "meeting_last_reminder_days")
@@ -250,7 +276,7 @@ def decide_meeting_reminders(today: date) -> list[Decision]:
         if days
     }
     if not lead_days:
-        return []
+        return
     on_day = Q()
     for days in lead_days:
         day = today + timedelta(days=days)
@@ -264,15 +290,15 @@ def decide_meeting_reminders(today: date) -> list[Decision]:
         if days in (branch.meeting_reminder_days, branch.meeting_last_reminder_days):
             meetings[meeting.pk] = (meeting, days)
     if not meetings:
-        return []
+        return
+    done = recorded(Reminder.objects.filter(kind=Kind.MEETING, meeting_id__in=list(meetings)))
     invitations = (
         Invitation.objects.filter(meeting_id__in=list(meetings))
         .exclude(response=Invitation.Response.NO)
         .select_related("person", "user")
         .order_by("meeting_id", "pk")
     )
-    decisions = []
-    for invitation in invitations:
+    for invitation in rows(invitations):
         meeting, days = meetings[invitation.meeting_id]
         if invitation.person_id is None and invitation.user_id is None:
             continue
@@ -280,15 +306,18 @@ def decide_meeting_reminders(today: date) -> list[Decision]:
         if not recipient.email:
             continue
         when = timezone.localdate(meeting.starts_at)
+        key = f"meeting-reminder:{meeting.pk}:{when.isoformat()}:{days}:{recipient.key}"
+        if key in done:
+            continue
         if days == 1:
             reason = _("Du er inviteret til mødet i morgen i %(network)s og har ikke meldt afbud.")
         else:
             reason = _("Du er inviteret til mødet om %(days)s dage i %(network)s og har ikke meldt afbud.")
         reason %= {"days": days, "network": meeting.network.name}
-        decisions.append(
+        yield (
             Decision(
                 kind=Kind.MEETING,
-                key=f"meeting-reminder:{meeting.pk}:{when.isoformat()}:{days}:{recipient.key}",
+                key=key,
                 branch=meeting.network.branch,
                 network=meeting.network,
                 meeting=meeting,
@@ -306,7 +335,6 @@ def decide_meeting_reminders(today: date) -> list[Decision]:
                 },
             )
         )
-    return decisions
 
 
 def meeting_topic(meeting_id: int, recipient_key: str) -> str:
@@ -319,11 +347,16 @@ def meeting_topic(meeting_id: int, recipient_key: str) -> str:
 # Minutes overdue ----------------------------------------------------------------------------------
 
 
-def decide_minutes_overdue(today: date) -> list[Decision]:
+MINUTES_KINDS = (Kind.MINUTES, Kind.MINUTES_OFFICE, Kind.RETURNED, Kind.RETURNED_OFFICE)
+
+
+def decide_minutes_overdue(today: date) -> Iterator[Decision]:
+    since_start = local_midnight(today - timedelta(days=MINUTES_LOOKBACK_DAYS))
+    done = recorded(Reminder.objects.filter(kind__in=MINUTES_KINDS, meeting__starts_at__gte=since_start))
     meetings = (
         Meeting.objects.filter(
             status=Meeting.Status.HELD,
-            starts_at__gte=local_midnight(today - timedelta(days=MINUTES_LOOKBACK_DAYS)),
+            starts_at__gte=since_start,
             starts_at__lt=local_midnight(today),
         )
         .filter(
@@ -332,8 +365,7 @@ def decide_minutes_overdue(today: date) -> list[Decision]:
         .select_related("network__branch", "network__coordinator", "network__consultant", "minutes")
         .order_by("starts_at", "pk")
     )
-    decisions = []
-    for meeting in meetings:
+    for meeting in rows(meetings):
         network, branch = meeting.network, meeting.network.branch
         minutes = getattr(meeting, "minutes", None)
         returned = minutes is not None and minutes.status == Minutes.Status.RETURNED
@@ -371,46 +403,44 @@ def decide_minutes_overdue(today: date) -> list[Decision]:
             "reason": reason,
             "minutes_url": reverse("circles:meeting_detail", args=[meeting.pk]),
         }
-        if first_days is not None and elapsed >= first_days and not (to_office and office_due):
-            decisions.append(
-                Decision(
-                    kind=kinds[0],
-                    key=f"minutes-overdue:{meeting.pk}:{stage}:{recipient.key}",
-                    branch=branch,
-                    network=network,
-                    meeting=meeting,
-                    recipient=recipient,
-                    reason=reason,
-                    template="circles/minutes_overdue",
-                    context={**context, "person": recipient, "to_office": to_office},
-                )
+        key = f"minutes-overdue:{meeting.pk}:{stage}:{recipient.key}"
+        first_due = first_days is not None and elapsed >= first_days and not (to_office and office_due)
+        if first_due and key not in done:
+            yield Decision(
+                kind=kinds[0],
+                key=key,
+                branch=branch,
+                network=network,
+                meeting=meeting,
+                recipient=recipient,
+                reason=reason,
+                template="circles/minutes_overdue",
+                context={**context, "person": recipient, "to_office": to_office},
             )
-        if office_due:
-            office = Recipient.of_office(branch)
-            decisions.append(
-                Decision(
-                    kind=kinds[1],
-                    key=f"minutes-overdue:{meeting.pk}:{stage}:office:{office.key}",
-                    branch=branch,
-                    network=network,
-                    meeting=meeting,
-                    recipient=office,
-                    reason=reason,
-                    template="circles/minutes_overdue_office",
-                    context={
-                        **context,
-                        "person": office,
-                        "coordinator": None if to_office else recipient,
-                        "admin_url": reverse("admin:circles_meeting_change", args=[meeting.pk]),
-                    },
-                )
+        office = Recipient.of_office(branch)
+        key = f"minutes-overdue:{meeting.pk}:{stage}:office:{office.key}"
+        if office_due and key not in done:
+            yield Decision(
+                kind=kinds[1],
+                key=key,
+                branch=branch,
+                network=network,
+                meeting=meeting,
+                recipient=office,
+                reason=reason,
+                template="circles/minutes_overdue_office",
+                context={
+                    **context,
+                    "person": office,
+                    "coordinator": None if to_office else recipient,
+                    "admin_url": reverse("admin:circles_meeting_change", args=[meeting.pk]),
+                },
             )
-    return decisions
 
 
 # Running a job ------------------------------------------------------------------------------------
 
-JOBS: dict[str, Callable[[date], list[Decision]]] = {
+JOBS: dict[str, Callable[[date], Iterator[Decision]]] = {
     "cadence": decide_cadence,
     "digest": decide_digest,
     "meeting_reminders": decide_meeting_reminders,
@@ -425,20 +455,6 @@ def _lock(job: str) -> None:
     number = int.from_bytes(hashlib.sha256(f"netvaerk-job:{job}".encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
-
-
-def pending(decisions: list[Decision]) -> list[Decision]:
-    """The decisions not yet recorded (one query), each key once."""
-    recorded = set(
-        Reminder.objects.filter(key__in=[decision.key for decision in decisions]).values_list(
-            "key", flat=True
-        )
-    )
-    fresh = {}
-    for decision in decisions:
-        if decision.key not in recorded:
-            fresh.setdefault(decision.key, decision)
-    return list(fresh.values())
 
 
 def _mail(decision: Decision, rotated: list[Invitation]) -> Mail:
@@ -486,16 +502,42 @@ def send(decisions: list[Decision]) -> int:
     return enqueue_many(mails)
 
 
-def run(job: str, *, today: date | None = None, dry_run: bool = False) -> Result:
-    """Decide and (unless ``dry_run``) send one job's reminders due on ``today``, exactly once."""
+def batches(decisions: Iterable[Decision], size: int | None = None) -> Iterator[list[Decision]]:
+    size = size or SEND_BATCH
+    batch: list[Decision] = []
+    for decision in decisions:
+        batch.append(decision)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run(
+    job: str,
+    *,
+    today: date | None = None,
+    dry_run: bool = False,
+    each: Callable[[Decision], None] | None = None,
+) -> Result:
+    """Decide and (unless ``dry_run``) send one job's reminders due on ``today``, exactly once.
+
+    The decisions stream from the database and are recorded ``SEND_BATCH`` at a time, all in one
+    transaction: a crash records nothing, and the next run decides the same again. ``each`` is
+    called with every reminder decided (``run_job`` prints them).
+    """
     if job not in JOBS:
         raise KeyError(job)
     today = today or timezone.localdate()
+    result = Result(job=job, today=today)
     with transaction.atomic():
         if not dry_run:
             _lock(job)
-        decided = pending(JOBS[job](today))
-        result = Result(job=job, today=today, decided=decided)
-        if not dry_run:
-            result.sent = send(decided)
+        for batch in batches(JOBS[job](today)):
+            result.decided += len(batch)
+            for decision in batch if each else ():
+                each(decision)
+            if not dry_run:
+                result.sent += send(batch)
     return result

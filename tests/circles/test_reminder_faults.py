@@ -142,3 +142,17 @@ def test_a_mail_already_in_the_outbox_is_not_recorded_twice(network, coordinator
     Reminder.objects.all().delete()
     assert reminders.run("cadence", today=date(YEAR, 4, 1)).sent == 0
     assert OutboundEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_reminders_recorded_in_several_batches_are_each_sent_once(branch, member, monkeypatch):
+    monkeypatch.setattr(reminders, "SEND_BATCH", 2)
+    day = date(YEAR, 3, 18)
+    meeting = factories.MeetingFactory(network=factories.NetworkFactory(branch=branch), starts_at=at(day))
+    for _index in range(5):
+        person = factories.PersonFactory(branch=branch)
+        Invitation.objects.create(meeting=meeting, person=person, token_hash=tokens.issue().digest)
+    assert reminders.run("meeting_reminders", today=day - timedelta(days=7)).sent == 5
+    assert reminders.run("meeting_reminders", today=day - timedelta(days=7)).sent == 0
+    assert Invitation.objects.values("token_hash").distinct().count() == 5
+    assert OutboundEmail.objects.count() == Reminder.objects.count() == 5

@@ -35,13 +35,15 @@ class Command(BaseCommand):
         if job not in reminders.JOBS:
             raise CommandError(f"Ukendt job '{job}'. Mulige job: {', '.join(reminders.JOBS)}.")
         day = _day(today) if today else None
-        result = reminders.run(job, today=day, dry_run=dry_run)
-        for decision in result.decided:
+
+        def show(decision):
             recipient = decision.recipient
             self.stdout.write(f"{decision.key}\t{recipient.name} <{recipient.email}>\t{decision.reason}")
+
+        result = reminders.run(job, today=day, dry_run=dry_run, each=show)
         if dry_run:
             self.stdout.write(
-                f"{job} {result.today}: {len(result.decided)} påmindelser ville blive sendt (prøvekørsel, intet sendt)."
+                f"{job} {result.today}: {result.decided} påmindelser ville blive sendt (prøvekørsel, intet sendt)."
             )
         else:
             self.stdout.write(f"{job} {result.today}: {result.sent} påmindelser sendt.")
