@@ -401,7 +401,7 @@ def decide_minutes_overdue(today: date) -> Iterator[Decision]:
             "returned": returned,
             "days": elapsed,
             "reason": reason,
-            "minutes_url": reverse("circles:meeting_detail", args=[meeting.pk]),
+            "minutes_url": reverse("circles:minutes_edit", args=[meeting.pk]),
         }
         key = f"minutes-overdue:{meeting.pk}:{stage}:{recipient.key}"
         first_due = first_days is not None and elapsed >= first_days and not (to_office and office_due)

@@ -253,6 +253,7 @@ def test_minutes_overdue_reminds_the_coordinator_at_7_days_and_the_office_at_21(
     assert run("minutes_overdue", HELD_DAY + timedelta(days=7)).sent == 1
     assert mails()[0].to == "Karen Koordinator <koordinator@example.org>"
     assert "referatet er ikke indsendt" in mails()[0].body_text
+    assert f"/moede/{held.pk}/referat/skriv/" in mails()[0].body_text
     assert run("minutes_overdue", HELD_DAY + timedelta(days=20)).sent == 0
     assert run("minutes_overdue", HELD_DAY + timedelta(days=21)).sent == 1
     office_mail = mails()[1]
