@@ -47,12 +47,14 @@ def test_demo_has_a_newly_elected_tr_welcomed_through_the_service():
 
     call_command("seed_demo")
     nanna = Person.objects.get(member_number="10014")
-    viborg = Network.objects.get(name="TR-netværk Viborg Kommune")
-    assert Membership.objects.active().filter(person=nanna, network=viborg).exists()
-    assert MentorPrompt.objects.filter(person=nanna, network=viborg, done_at__isnull=True).count() == 1
+    welcoming = Network.objects.get(name="TR-netværk Region Midtjylland")
+    assert welcoming.coordinator.user.username == "koordinator2"
+    assert Membership.objects.active().filter(person=nanna, network=welcoming).exists()
+    assert MentorPrompt.objects.filter(person=nanna, network=welcoming, done_at__isnull=True).count() == 1
+    assert welcoming.meetings.filter(status="planned").exists()  # where the prompt shows
     mails = OutboundEmail.objects.filter(template__startswith="circles/welcome")
     assert sorted(mail.to.split("<")[-1].rstrip(">") for mail in mails) == sorted(
-        [nanna.email, viborg.coordinator.email]
+        [nanna.email, welcoming.coordinator.email]
     )
     assert Reminder.objects.filter(kind=Reminder.Kind.WELCOME).count() == 2
     call_command("seed_demo")

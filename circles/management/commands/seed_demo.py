@@ -152,11 +152,14 @@ PEOPLE = [
     ("30004", "Anders Høj", "syd", [(Role.TR, "Familiehuset Alsgade", 2200)], 2100),
 ]
 
-# newly elected: registered through the welcome chain (member number, name, branch, role, workplace, days ago)
-NEWLY_ELECTED = [("10014", "Nanna Vestergaard", "mv", Role.TR, "Dagtilbud Solsikken", 3)]
+# newly elected: registered through the welcome chain (member number, name, branch, role, workplace, days
+# ago). Placed in the Region Midtjylland network (its coordinator logs in as "koordinator2"), whose next
+# meeting then shows "Tilbyd en mentor til Nanna Vestergaard".
+NEWLY_ELECTED = [("10014", "Nanna Vestergaard", "mv", Role.TR, "Regionspsykiatrien Vest, Afsnit 4", 3)]
+WELCOMING = "TR-netværk Region Midtjylland"
 
 # behind its yearly target: one meeting held ten days ago, no minutes yet, nothing planned
-BEHIND_TARGET = "TR-netværk Region Midtjylland"
+BEHIND_TARGET = "TR-netværk Holstebro Kommune"
 
 # network name, branch, kind, employer, kommunegruppe, coordinator member number, members
 NETWORKS = [
@@ -282,14 +285,16 @@ class Command(BaseCommand):
         self._login("medlem", people["10002"])
         self._meetings(networks["TR-netværk Viborg Kommune"], people)
         self._meetings(networks["AMR-netværk Kommunegruppe Aarhus"], people, amr=True)
+        self._login("koordinator2", people["10006"])
         self._held_without_minutes(networks[BEHIND_TARGET])
+        self._next_meeting(networks[WELCOMING])
         self._newly_elected(branches, workplaces, office)
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodata: {Branch.objects.count()} kredse, {Network.objects.count()} netværk, "
                 f"{Person.objects.count()} medlemmer, {Meeting.objects.count()} møder.\n"
-                f"Logins (adgangskode '{DEMO_PASSWORD}'): kontor, koordinator, konsulent, medlem."
+                f"Logins (adgangskode '{DEMO_PASSWORD}'): kontor, koordinator, koordinator2, konsulent, medlem."
             )
         )
 
@@ -349,6 +354,19 @@ class Command(BaseCommand):
                 by=office,
             )
 
+    def _next_meeting(self, network):
+        """One planned meeting in three weeks: where the new TR is offered a mentor."""
+        if network.meetings.exists():
+            return
+        day = timezone.localdate() + timedelta(days=18)
+        meeting = Meeting.objects.create(
+            network=network,
+            starts_at=timezone.make_aware(datetime.combine(day, time(13, 0))),
+            place="Regionshuset Viborg, lokale 3",
+            theme="Velkomst af nye TR",
+        )
+        AgendaItem.objects.create(meeting=meeting, position=1, title="Tilbud om mentor til nye TR")
+
     def _held_without_minutes(self, network):
         """One meeting held ten days ago with attendance and no minutes; nothing planned: behind target."""
         if network.meetings.exists():
@@ -357,8 +375,8 @@ class Command(BaseCommand):
         meeting = Meeting.objects.create(
             network=network,
             starts_at=timezone.make_aware(datetime.combine(day, time(13, 0))),
-            place="Regionshuset Viborg, lokale 3",
-            theme="Psykiatriens nye vagtplaner",
+            place="Ungehuset Vestergade, Holstebro",
+            theme="Arbejdstid og vagtplaner",
             status=Meeting.Status.HELD,
         )
         AgendaItem.objects.create(meeting=meeting, position=1, title="Runde: nyt fra arbejdspladserne")
