@@ -283,7 +283,9 @@ def next_meetings(network: Network, limit: int = NEXT_MEETINGS):
 
 
 def mandate_welcome(*, mandate: Mandate, by: User) -> Welcome:
-    """The welcome chain for one mandate (see the module). Safe to call again: nothing is sent twice."""
+    """The welcome chain for one mandate (see the module). Runs once per mandate: called again (the
+    admin saving the mandate again), it does nothing, so a member the office has since moved is not
+    placed a second time."""
     welcome = Welcome()
     today = timezone.localdate()
     if (
@@ -292,6 +294,8 @@ def mandate_welcome(*, mandate: Mandate, by: User) -> Welcome:
         or (mandate.ended_on is not None and mandate.ended_on < today)
     ):
         return welcome
+    if Reminder.objects.filter(key__startswith=f"welcome:{mandate.pk}:").exists():
+        return welcome  # welcomed before: a second save neither mails nor places them again
     mandate = Mandate.objects.select_related("person__branch", "workplace__employer").get(pk=mandate.pk)
     person, branch = mandate.person, mandate.person.branch
     _place(mandate, by, welcome)

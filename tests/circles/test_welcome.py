@@ -484,3 +484,47 @@ def test_marking_done_twice_is_refused(office, coordinator, network, newcomer, w
     mentor_prompt_done(prompt=prompt, by=coordinator)
     with pytest.raises(ValidationError, match="allerede"):
         mentor_prompt_done(prompt=prompt, by=coordinator)
+
+
+def test_saving_the_mandate_again_does_not_place_them_again(
+    office, network, coordinator, newcomer, workplace
+):
+    from circles.services.people import membership_end
+
+    mandate = register(newcomer, workplace, office)
+    membership_end(membership=newcomer.memberships.get(), by=office)  # the office moves them on
+    mandate_update(mandate=mandate, by=office)
+    assert not Membership.objects.active().filter(person=newcomer).exists()
+    assert OutboundEmail.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_offices_registering_the_same_tr_at_once_welcome_once(
+    office, network, coordinator, newcomer, workplace
+):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def register_once():
+        try:
+            barrier.wait(5)
+            register(newcomer, workplace, office)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert Mandate.objects.filter(person=newcomer).count() == 1
+    assert OutboundEmail.objects.count() == 2 and MentorPrompt.objects.count() == 1
+    assert Membership.objects.active().filter(person=newcomer).count() == 1
