@@ -125,6 +125,12 @@ class PersonAdmin(ServiceSaveAdmin, BranchScopedAdmin):
             return self.list_filter
         return [f for f in self.list_filter if f != "branch"]
 
+    def save_related(self, request, form, formsets, change):
+        # the networks chosen on the page first: a new mandate's welcome then places nobody twice
+        form.save_m2m()
+        for formset in sorted(formsets, key=lambda formset: formset.model is Mandate):
+            self.save_formset(request, form, formset, change=change)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is Membership:
             self.save_membership_formset(request, formset)

@@ -133,6 +133,30 @@ def test_a_mandate_row_on_the_person_page_is_registered_through_the_service(
     assert Mandate.objects.filter(person=newcomer).count() == 1
 
 
+def test_a_new_tr_and_their_network_entered_together_on_the_person_page(
+    client, office, network, coordinator, newcomer, workplace
+):
+    client.force_login(office)
+    data = _person_post(
+        newcomer, rows=[{"role": "tr", "workplace": workplace.pk, "elected_on": _date(TODAY())}]
+    )
+    data.update(
+        {
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-id": "",
+            "memberships-0-person": newcomer.pk,
+            "memberships-0-network": network.pk,
+            "memberships-0-joined_on": _date(TODAY()),
+            "memberships-0-left_on": "",
+        }
+    )
+    response = client.post(reverse("admin:circles_person_change", args=[newcomer.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Membership.objects.active().filter(person=newcomer).count() == 1
+    assert OutboundEmail.objects.count() == 2 and MentorPrompt.objects.count() == 1
+
+
 def test_a_refused_mandate_row_shows_a_danish_message_and_writes_nothing(
     client, office, newcomer, other_branch
 ):
