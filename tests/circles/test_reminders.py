@@ -356,3 +356,13 @@ def test_sending_is_a_fixed_number_of_queries(db):
         reminders.run("cadence", today=date(2027, 7, 1))
     assert OutboundEmail.objects.count() == 2 + 10
     assert len(small) == len(large)
+
+
+def test_the_facilitating_consultant_is_reminded_of_the_meeting_too(network, consultant):
+    consultant.email = "konsulent@kreds.example.org"
+    consultant.save()
+    planned = meeting(network, MEETING_DAY)
+    invite(planned, user=consultant)
+    assert run("meeting_reminders", MEETING_DAY - timedelta(days=7)).sent == 1
+    (mail,) = mails()
+    assert consultant.email in mail.to and mail.key.endswith(f":user-{consultant.pk}")
