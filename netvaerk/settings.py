@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -231,6 +232,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "netvaerk.outbox.tasks.sweep_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
+    # Daily: due dates live in the database and every reminder has a unique key, so a missed or
+    # doubled run neither loses nor repeats a mail (each job's catch-up window is in its service).
+    "cadence-reminders": {"task": "circles.tasks.cadence_reminders", "schedule": crontab(hour=6, minute=5)},
+    "office-digest": {"task": "circles.tasks.office_digest", "schedule": crontab(hour=6, minute=10)},
+    "meeting-reminders": {"task": "circles.tasks.meeting_reminders", "schedule": crontab(hour=7, minute=0)},
+    "minutes-overdue": {"task": "circles.tasks.minutes_overdue", "schedule": crontab(hour=8, minute=0)},
 }
 # The sweeper and the mails it rescues have their own queue, so they never wait behind a backlog;
 # every worker consumes both: `celery -A netvaerk worker -Q celery,outbox-sweep`.

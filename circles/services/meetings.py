@@ -274,6 +274,13 @@ def meeting_invite(*, meeting: Meeting, by: User) -> int:
     return count
 
 
+def meeting_topic(meeting_id: int, recipient_key: str) -> str:
+    """The outbox topic of every mail about one meeting to one person (invitation, update,
+    cancellation, reminder): the newest recorded withdraws the unsent
+    older ones, so a reminder still queued when the meeting is moved or cancelled is not sent."""
+    return f"meeting:{meeting_id}:{recipient_key}"
+
+
 def _send_round(
     meeting: Meeting, invitations, *, method: str, update: bool = False, answer_again: bool = False
 ) -> int:
@@ -311,6 +318,7 @@ def _send_round(
             secrets=secrets,
             branch=meeting.network.branch,
             attachments=[ics_attachment(meeting, attendee=recipient, method=method)],
+            topic=meeting_topic(meeting.pk, recipient.key),
         )
         count += 1
     return count

@@ -46,6 +46,7 @@ from netvaerk.outbox.recipients import Recipient
 from ..calendar import ics_attachment
 from ..models import Branch, Invitation, Meeting, Minutes, Network, Reminder
 from .bulkmail import Mail, enqueue_many
+from .meetings import meeting_topic
 from .progress import with_year_progress
 
 CATCH_UP_DAYS = 7  # a quarter's or month's reminder missed by beat is still sent this many days late
@@ -335,13 +336,6 @@ def decide_meeting_reminders(today: date) -> Iterator[Decision]:
                 },
             )
         )
-
-
-def meeting_topic(meeting_id: int, recipient_key: str) -> str:
-    """The outbox topic of every mail about one meeting to one person (invitation, update,
-    cancellation, reminder; see /tmp/outbox_topic_api.md): the newest recorded withdraws the unsent
-    older ones, so a reminder still queued when the meeting is moved or cancelled is not sent."""
-    return f"meeting:{meeting_id}:{recipient_key}"
 
 
 # Minutes overdue ----------------------------------------------------------------------------------

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from circles.models import Invitation, Meeting, Minutes, Network, Reminder
 from circles.services import reminders
-from circles.services.meetings import invitation_for_token
+from circles.services.meetings import invitation_for_token, meeting_cancel
 from netvaerk import tokens
 from netvaerk.outbox.models import OutboundEmail
-from netvaerk.outbox.services import enqueue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -194,20 +193,15 @@ def test_a_moved_meeting_is_reminded_on_its_new_date_and_not_its_old(invited):
     assert run("meeting_reminders", new_day - timedelta(days=1)).sent == 2
 
 
-def test_a_queued_reminder_is_withdrawn_by_a_later_mail_about_the_meeting(invited, member):
+def test_a_queued_reminder_is_withdrawn_when_the_meeting_is_cancelled(invited, member):
     run("meeting_reminders", MEETING_DAY - timedelta(days=7))
     reminder = OutboundEmail.objects.get(to__contains=member.person.email)
     assert reminder.topic == f"meeting:{invited.pk}:{member.person.pk}"
-    # the meeting services record the cancellation (or the new time) on the same topic
-    enqueue(
-        "circles/meeting_cancelled",
-        to=member.person.email,
-        key="test-cancel",
-        context={"meeting": invited, "network": invited.network, "person": member.person},
-        topic=reminders.meeting_topic(invited.pk, str(member.person.pk)),
-    )
+    meeting_cancel(meeting=invited, by=member)
     reminder.refresh_from_db()
     assert reminder.status == OutboundEmail.Status.WITHDRAWN
+    cancel = OutboundEmail.objects.get(to__contains=member.person.email, template="circles/meeting_cancelled")
+    assert cancel.status == OutboundEmail.Status.QUEUED
 
 
 def test_a_reminder_replaces_a_queued_older_reminder_to_the_same_person(invited, member):
