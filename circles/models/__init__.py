@@ -3,6 +3,7 @@
 The database guards the invariants; import from ``circles.models``.
 """
 
+from .claims import EmployerBill, MileageRate, ReleaseClaim
 from .meetings import MEETING_YEARS, AgendaItem, Attendance, Invitation, Meeting
 from .minutes import MINUTES_TEXT_MAX, Minutes, MinutesAttachment, MinutesVersion, minutes_upload_path
 from .networks import (
@@ -27,11 +28,13 @@ __all__ = [
     "Attendance",
     "Branch",
     "Employer",
+    "EmployerBill",
     "Invitation",
     "Mandate",
     "MandateQuerySet",
     "Meeting",
     "Membership",
+    "MileageRate",
     "MentorPrompt",
     "MembershipQuerySet",
     "Minutes",
@@ -40,6 +43,7 @@ __all__ = [
     "Network",
     "NetworkOverview",
     "Person",
+    "ReleaseClaim",
     "Reminder",
     "User",
     "Workplace",

@@ -1,5 +1,7 @@
 """The union's branches, logins, employers and workplaces."""
 
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,22 @@ class Branch(models.Model):
         default=14,
     )
 
+    # Release time (frikøb): the cap per meeting, how far back a claim may go, and the hourly cost
+    # the office expects on the employers' bills (for reconciliation only).
+    release_hours_cap = models.DecimalField(
+        _("frikøb pr. møde, højst (timer)"), max_digits=4, decimal_places=2, default=Decimal("2.00")
+    )
+    claim_max_age_days = models.PositiveSmallIntegerField(
+        _("frikøb kan søges op til (dage efter mødet)"), default=90
+    )
+    release_hourly_rate = models.DecimalField(
+        _("forventet timepris på regningerne (kr.)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("350.00"),
+        help_text=_("Bruges kun til at afstemme arbejdsgivernes regninger mod de godkendte timer."),
+    )
+
     class Meta:
         verbose_name = _("kreds")
         verbose_name_plural = _("kredse")
@@ -45,6 +63,15 @@ class Branch(models.Model):
                 & models.Q(meeting_last_reminder_days__lte=60),
                 name="branch_meeting_reminders_within_60_days",
                 violation_error_message=_("En påmindelse før et møde kan højst ligge 60 dage før."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(release_hours_cap__gt=0, release_hours_cap__lte=8)
+                & models.Q(claim_max_age_days__gte=1, claim_max_age_days__lte=730)
+                & models.Q(release_hourly_rate__gte=0),
+                name="branch_claim_settings_sane",
+                violation_error_message=_(
+                    "Loftet for frikøb skal være over 0 og højst 8 timer, og fristen mellem 1 og 730 dage."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(minutes_reminder_days__gte=1, minutes_reminder_days__lte=180)
