@@ -51,7 +51,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, UUIDField, Value, When
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -453,27 +453,65 @@ def _mark_sent(email_id: int, claim: uuid.UUID) -> bool:
     return False  # not reached
 
 
-def _claim(email: OutboundEmail) -> uuid.UUID | None:
-    """Take the mail with a fresh fencing token if it is still queued, due and as it was read."""
-    now = timezone.now()
-    claim = uuid.uuid4()
-    claimed = (
-        OutboundEmail.objects.filter(pk=email.pk, status=Status.QUEUED, attempts=email.attempts)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Status.SENDING, claimed_at=now, claim=claim, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    email.attempts += 1
-    return claim
+class _Claims:
+    """The rows of one batch, claimed in one UPDATE, each with its own fencing token.
+
+    The claim lasts ``claim_timeout()``; a mail's content is never started later than ``deadline``
+    (``EMAIL_TIMEOUT`` + ``START_MARGIN`` before the claim would go stale). Halfway to the deadline
+    the rows not yet sent are renewed in one UPDATE (a heartbeat), so a long batch keeps its rows.
+    """
+
+    def __init__(self, ids: list[int]):
+        self.budget = claim_timeout().total_seconds() - settings.EMAIL_TIMEOUT - START_MARGIN
+        self.tokens = {pk: uuid.uuid4() for pk in ids}
+        self._stamp()
+        token = Case(
+            *(When(pk=pk, then=Value(claim, output_field=UUIDField())) for pk, claim in self.tokens.items()),
+            output_field=UUIDField(),
+        )
+        self._ours(status=Status.QUEUED, due=True).update(
+            status=Status.SENDING, claimed_at=self.claimed_at, claim=token, attempts=F("attempts") + 1
+        )
+        claimed = self._ours(status=Status.SENDING).in_bulk()
+        self.rows = [claimed[pk] for pk in ids if pk in claimed]
+
+    def _stamp(self):
+        self.claimed_at = timezone.now()
+        self.deadline = time.monotonic() + self.budget
+
+    def _ours(self, *, status, due=False, rows=None):
+        """One query's rows: ours by id and token (the ids keep it on the primary key index)."""
+        tokens = self.tokens if rows is None else {row.pk: self.tokens[row.pk] for row in rows}
+        queryset = OutboundEmail.objects.filter(pk__in=list(tokens), status=status)
+        if due:
+            now = timezone.now()
+            return queryset.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        return queryset.filter(claim__in=list(tokens.values()))
+
+    def keep(self, rows: list[OutboundEmail]) -> list[OutboundEmail]:
+        """The heartbeat: renew the claims on ``rows`` when half the time to the deadline has gone.
+
+        Returns the rows still ours (a row whose claim went stale meanwhile is another worker's).
+        """
+        if self.budget <= 0 or time.monotonic() < self.deadline - self.budget / 2 or not rows:
+            return rows
+        self._stamp()
+        self._ours(status=Status.SENDING, rows=rows).update(claimed_at=self.claimed_at)
+        still = set(self._ours(status=Status.SENDING, rows=rows).values_list("pk", flat=True))
+        return [row for row in rows if row.pk in still]
+
+    def release(self, rows: list[OutboundEmail], *, at) -> None:
+        """Put rows not yet started back in the queue, due ``at``, without spending their attempt."""
+        if rows:
+            self._ours(status=Status.SENDING, rows=rows).update(
+                status=Status.QUEUED, next_attempt_at=at, attempts=F("attempts") - 1
+            )
 
 
-def _deliver_one(email: OutboundEmail, sender: Sender) -> tuple[str, timedelta | None]:
-    """One mail of a batch; returns what happened and, after a server-wide error, its backoff."""
-    claim = _claim(email)
-    if claim is None:
-        return "skipped", None
-    deadline = time.monotonic() + (claim_timeout().total_seconds() - settings.EMAIL_TIMEOUT - START_MARGIN)
+def _deliver_one(
+    email: OutboundEmail, claim: uuid.UUID, deadline: float, sender: Sender
+) -> tuple[str, timedelta | None]:
+    """One claimed mail of a batch; returns what happened and, after a server-wide error, its backoff."""
     email_id = email.pk
     try:
         secrets = sealing.unseal(email.sealed_secrets)
@@ -528,28 +566,41 @@ def _deliver_one(email: OutboundEmail, sender: Sender) -> tuple[str, timedelta |
 
 
 def deliver_batch(email_ids) -> dict[int, str]:
-    """Send the due ones of ``email_ids`` over one mail connection, claiming each row on its own.
+    """Send the due ones of ``email_ids`` over one mail connection.
 
-    The queued rows are read in one query; a row that changes before its turn is not claimed (and
-    the sweeper publishes it again). After a server-wide error the rest wait as long as the failed
-    mail, without spending attempts. Returns what happened to each id.
+    The queued, due rows are claimed in one UPDATE, each with its own token (see ``_Claims``), and
+    read in one query; each sent mail is then recorded in its own UPDATE right after the server's
+    250. After a server-wide error the rows not yet started go back in the queue without spending
+    an attempt and wait as long as the failed mail; if the worker stops with an exception they go
+    back at once. Returns what happened to each id.
     """
     ids = list(dict.fromkeys(email_ids))
-    queued = OutboundEmail.objects.filter(status=Status.QUEUED).in_bulk(ids)
     outcomes: dict[int, str] = dict.fromkeys(ids, "skipped")
-    with Sender() as sender:
-        for index, email_id in enumerate(ids):
-            if email_id not in queued:
-                continue
-            outcomes[email_id], backoff = _deliver_one(queued[email_id], sender)
-            if backoff is not None:
-                rest = ids[index + 1 :]
-                now = timezone.now()
-                OutboundEmail.objects.filter(pk__in=rest, status=Status.QUEUED).filter(
-                    Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-                ).update(next_attempt_at=now + backoff)
-                outcomes.update(dict.fromkeys(rest, "deferred"))
-                break
+    if not ids:
+        return outcomes
+    claims = _Claims(ids)
+    waiting = claims.rows
+    try:
+        with Sender() as sender:
+            while waiting:
+                waiting = claims.keep(waiting)
+                if not waiting:
+                    break
+                email, waiting = waiting[0], waiting[1:]
+                claim = claims.tokens[email.pk]
+                outcomes[email.pk], backoff = _deliver_one(email, claim, claims.deadline, sender)
+                if backoff is not None:
+                    claims.release(waiting, at=timezone.now() + backoff)
+                    outcomes.update(dict.fromkeys((row.pk for row in waiting), "deferred"))
+                    waiting = []
+    finally:
+        if waiting:
+            try:
+                claims.release(waiting, at=timezone.now())
+            except Exception:
+                log.warning(
+                    "Could not put back %s claimed mails; the sweeper will.", len(waiting), exc_info=True
+                )
     return outcomes
 
 

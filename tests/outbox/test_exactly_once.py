@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from netvaerk.celery import app as celery_app
@@ -344,3 +345,55 @@ def test_the_office_resends_a_failed_batch_at_once(smtp, client, office, branch)
     assert "10 mails er sat i kø igen" in response.content.decode()
     assert OutboundEmail.objects.filter(status=Status.SENT).count() == 10
     assert len(smtp.messages) == 10 and len(smtp.connections) == 1
+
+
+def _queued(count, prefix):
+    with transaction.atomic():
+        return [record(key=f"{prefix}{index}", to=f"tr{index}@example.org").pk for index in range(count)]
+
+
+def test_a_batch_is_claimed_in_a_bounded_number_of_queries(no_worker, mailoutbox):
+    """One UPDATE claims the batch and one SELECT reads it; then one UPDATE per mail records it sent."""
+    counts = {}
+    for count in (10, 50):
+        ids = _queued(count, f"n{count}-")
+        with CaptureQueriesContext(connection) as queries:
+            assert set(services.deliver_batch(ids).values()) == {"sent"}
+        sent_updates = [q for q in queries if q["sql"].startswith("UPDATE") and '"sent_at"' in q["sql"]]
+        assert len(sent_updates) == count
+        counts[count] = len(queries) - count
+    assert counts[10] == counts[50] == 2
+    rows = OutboundEmail.objects.all()
+    assert {(row.status, row.attempts) for row in rows} == {(Status.SENT, 1)}
+    assert len({row.claim for row in rows}) == 60  # each row its own fencing token
+    assert len(mailoutbox) == 60
+
+
+def test_a_long_batch_renews_its_claims_and_starts_no_mail_late(no_worker, smtp, settings, monkeypatch):
+    # 0.3 s of claim before the deadline; the receiver takes 0.05 s a mail, the batch about 1 s.
+    monkeypatch.setattr(services, "claim_timeout", lambda: timedelta(seconds=settings.EMAIL_TIMEOUT + 5.3))
+    smtp.pace = 0.05
+    ids = _queued(20, "slow")
+    first_claim = timezone.now()
+    assert set(services.deliver_batch(ids).values()) == {"sent"}
+    rows = OutboundEmail.objects.order_by("sent_at")
+    assert {(row.status, row.attempts) for row in rows} == {(Status.SENT, 1)} and len(smtp.messages) == 20
+    assert rows.last().claimed_at > first_claim + timedelta(seconds=0.3)  # renewed by the heartbeat
+
+
+def test_a_worker_stopped_by_an_error_puts_the_mails_it_had_not_started_back(no_worker, smtp, monkeypatch):
+    ids = _queued(5, "stop")
+    mark_sent = services._mark_sent
+
+    def database_gone_after_the_second(email_id, claim):
+        if email_id == ids[1]:
+            raise OperationalError("server closed the connection unexpectedly")
+        return mark_sent(email_id, claim)
+
+    monkeypatch.setattr(services, "_mark_sent", database_gone_after_the_second)
+    with pytest.raises(OperationalError):
+        services.deliver_batch(ids)
+    rows = [OutboundEmail.objects.get(pk=pk) for pk in ids]
+    assert [row.status for row in rows] == [Status.SENT, Status.SENDING] + [Status.QUEUED] * 3
+    assert [row.attempts for row in rows[2:]] == [0, 0, 0]  # not started: no attempt spent
+    assert len(smtp.messages) == 2  # the second is left to the sweeper's stale claim, never resent early
