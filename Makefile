@@ -19,11 +19,15 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
+# Links in mails point at the port the app runs on (unless SITE_URL says otherwise).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	@# today's reminders now (beat runs them every morning; each is sent once, so a restart repeats none)
+	@for job in cadence digest meeting_reminders minutes_overdue; do $(PY) manage.py run_job $$job || exit 1; done
 	@echo "Netværk: http://127.0.0.1:$(PORT)/  (logins kontor / koordinator / konsulent, password: demo). Ctrl-C stops all."
-	@export CELERY_FILESYSTEM_BROKER=1 SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
+	@export CELERY_FILESYSTEM_BROKER=1; \
 	trap 'trap - INT TERM EXIT; kill -TERM 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A netvaerk worker -B --pool=solo -Q celery,outbox-sweep --loglevel=INFO & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
