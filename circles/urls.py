@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import meetings, minutes, networks, people
+from .views import claims, meetings, minutes, networks, people
 
 app_name = "circles"
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("moede/<int:meeting_id>/referat/indsend/", minutes.minutes_submit, name="minutes_submit"),
     path("referatfil/<int:file_id>/", minutes.minutes_file, name="minutes_file"),
     path("referatfil/<int:file_id>/fjern/", minutes.minutes_file_remove, name="minutes_file_remove"),
+    # release time (frikøb) and mileage: the coordinator files, the office decides in the admin
+    path("moede/<int:meeting_id>/frikoeb/", claims.claim_preparation, name="claim_preparation"),
+    path("moede/<int:meeting_id>/koersel/", claims.claim_mileage, name="claim_mileage"),
+    path("frikoeb/", claims.my_claims, name="my_claims"),
+    path("frikoeb/<int:claim_id>/traek-tilbage/", claims.claim_withdraw, name="claim_withdraw"),
 ]

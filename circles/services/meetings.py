@@ -26,6 +26,7 @@ from ..models import (
     Person,
     User,
 )
+from .claims import claims_meeting_cancelled
 
 # Changing one of these moves the meeting in people's calendars: raise SEQUENCE and tell the invited.
 CALENDAR_FIELDS = ("starts_at", "duration_minutes", "place", "online_url")
@@ -234,6 +235,7 @@ def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     meeting.updated_by = by
     meeting.save(update_fields=["status", "sequence", "updated_by", "updated_at"])
     _send_round(meeting, meeting.invitations.select_related("person", "user"), method=CANCEL)
+    claims_meeting_cancelled(meeting=meeting, by=by)  # claims already filed: for the office's attention
     return meeting
 
 

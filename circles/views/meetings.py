@@ -9,8 +9,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ..forms.meetings import AttendanceForm, MeetingForm, PlanFormSet
-from ..models import Invitation, Meeting, MentorPrompt, Minutes
-from ..permissions import can_manage_network, get_meeting_for_user, get_network_for_user
+from ..models import Invitation, Meeting, MentorPrompt, Minutes, ReleaseClaim
+from ..permissions import can_manage_network, get_meeting_for_user, get_network_for_user, person_for
 from ..services import meetings as services
 from ..services.mandates import mentor_prompt_done as prompt_done
 from ..services.mandates import open_mentor_prompts
@@ -69,6 +69,7 @@ def meeting_detail(request, meeting_id):
         minutes = meeting.minutes
     except Minutes.DoesNotExist:
         minutes = None
+    attendance = list(meeting.attendance.select_related("person").order_by("person__name"))
     return render(
         request,
         "circles/meetings/detail.html",
@@ -78,15 +79,39 @@ def meeting_detail(request, meeting_id):
             "agenda": meeting.agenda.all(),
             "invitations": invitations if can_manage else None,
             "answers": answers,
-            "attendance": meeting.attendance.select_related("person").order_by("person__name"),
+            "attendance": attendance,
             "minutes": minutes,
             "can_manage": can_manage,
             "started": meeting.starts_at <= timezone.now(),
             "my_invitation": services.invitation_for_user(meeting, request.user),
             "open_for_answers": _open_for_answers(meeting),
             "mentor_prompts": open_mentor_prompts(meeting) if can_manage else [],
+            **_claim_entries(request.user, meeting, attendance),
         },
     )
+
+
+def _claim_entries(user, meeting, attendance) -> dict:
+    """ "Søg frikøb" for the coordinator (with their claim, if filed: one query), "Søg kørsel" for the
+    coordinator and those registered as attending (read off the attendance list already fetched)."""
+    person = person_for(user)
+    if person is None or meeting.status == Meeting.Status.CANCELLED:
+        return {}
+    is_coordinator = meeting.network.coordinator_id == person.pk
+    attended = any(row.person_id == person.pk for row in attendance)
+    entries = {"may_claim_mileage": is_coordinator or attended, "may_claim_release": is_coordinator}
+    if is_coordinator:
+        entries["release_claim"] = (
+            ReleaseClaim.objects.filter(
+                kind=ReleaseClaim.Kind.PREPARATION,
+                meeting=meeting,
+                claimant=person,
+                status__in=ReleaseClaim.OPEN,
+            )
+            .order_by("-pk")
+            .first()
+        )
+    return entries
 
 
 @login_required
