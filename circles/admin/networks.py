@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Membership, Network, User, active_member_count
 from ..roles import CONSULTANT
+from ..services.mandates import welcome_placed
 from ..services.networks import (
     OFFICE_FIELDS,
     check_coordinator_rule,
@@ -77,6 +78,7 @@ class ServiceSaveAdmin:
                     left_on=membership.left_on,
                     by=request.user,
                 )
+                welcome_placed(membership=formset.new_objects[index], by=request.user)
             for membership, _changed in formset.changed_objects:
                 membership_update(
                     membership=membership,
@@ -314,4 +316,5 @@ class MembershipAdmin(ServiceSaveAdmin, BranchScopedAdmin):
                     left_on=obj.left_on,
                     by=request.user,
                 )
+                welcome_placed(membership=saved, by=request.user)
                 obj.pk, obj.tr_slot, obj._state.adding = saved.pk, saved.tr_slot, False

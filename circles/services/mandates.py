@@ -333,33 +333,7 @@ def mandate_welcome(*, mandate: Mandate, by: User) -> Welcome:
     welcome.mailed.append(me.name)
 
     if network is not None:
-        told = _recipient(contact) if contact is not None else Recipient.of_office(branch)
-        _send(
-            "circles/welcome_contact",
-            recipient=told,
-            key=f"welcome-contact:{mandate.pk}:{told.key}",
-            context={
-                "person": person,
-                "role": role,
-                "network": network,
-                "to_office": contact is None,
-                "mentor": wants_mentor,
-                "next_meeting": meetings[0] if meetings else None,
-                "url": reverse("circles:person_detail", args=[person.pk]),
-            },
-            branch=branch,
-            kind=Reminder.Kind.WELCOME,
-            network=network,
-            reason=_("Nyt medlem af %(network)s: %(person)s (%(role)s)")
-            % {"network": network, "person": person, "role": role},
-        )
-        welcome.mailed.append(told.name)
-
-    if wants_mentor:
-        prompt = MentorPrompt.objects.filter(network=network, person=person, done_at__isnull=True).first()
-        if prompt is None and not MentorPrompt.objects.filter(mandate=mandate).exists():
-            prompt = MentorPrompt.objects.create(network=network, person=person, mandate=mandate)
-        welcome.mentor_prompt = prompt
+        _tell_contact(mandate, network, contact, meetings, welcome, wants_mentor=wants_mentor)
 
     if welcome.placement_reason:
         office = Recipient.of_office(branch)
@@ -381,6 +355,68 @@ def mandate_welcome(*, mandate: Mandate, by: User) -> Welcome:
             reason=welcome.placement_reason,
         )
         welcome.mailed.append(office.name)
+    return welcome
+
+
+def _tell_contact(mandate, network, contact, meetings, welcome: Welcome, *, wants_mentor: bool) -> None:
+    """The network's contact (else the office) hears of the new member, with a link to their page;
+    for a TR, a mentor prompt goes on the network's next meeting."""
+    person, branch, role = mandate.person, mandate.person.branch, mandate.get_role_display()
+    told = _recipient(contact) if contact is not None else Recipient.of_office(branch)
+    _send(
+        "circles/welcome_contact",
+        recipient=told,
+        key=f"welcome-contact:{mandate.pk}:{told.key}",
+        context={
+            "person": person,
+            "role": role,
+            "network": network,
+            "to_office": contact is None,
+            "mentor": wants_mentor,
+            "next_meeting": meetings[0] if meetings else None,
+            "url": reverse("circles:person_detail", args=[person.pk]),
+        },
+        branch=branch,
+        kind=Reminder.Kind.WELCOME,
+        network=network,
+        reason=_("Nyt medlem af %(network)s: %(person)s (%(role)s)")
+        % {"network": network, "person": person, "role": role},
+    )
+    welcome.mailed.append(told.name)
+    if wants_mentor:
+        prompt = MentorPrompt.objects.filter(network=network, person=person, done_at__isnull=True).first()
+        if prompt is None and not MentorPrompt.objects.filter(mandate=mandate, network=network).exists():
+            prompt = MentorPrompt.objects.create(network=network, person=person, mandate=mandate)
+        welcome.mentor_prompt = prompt
+
+
+@transaction.atomic
+def welcome_placed(*, membership: Membership, by: User) -> Welcome:
+    """The office placed a newly elected representative by hand (after the rule could not): the
+    network's contact is told now and, for a TR, the mentor prompt follows, as if the rule had placed
+    them. Nothing happens for anyone the welcome chain has not welcomed, or whose contact was told."""
+    welcome = Welcome()
+    network = Network.objects.select_related("coordinator", "consultant").get(pk=membership.network_id)
+    roles = {Network.Kind.TR: Mandate.TR_ROLES, Network.Kind.AMR: (Mandate.Role.AMR,)}.get(
+        network.kind, WELCOME_ROLES
+    )
+    mandate = (
+        Mandate.objects.active()
+        .filter(person_id=membership.person_id, role__in=roles)
+        .select_related("person__branch", "workplace__employer")
+        .order_by("-elected_on", "-pk")
+        .first()
+    )
+    if membership.left_on is not None or mandate is None or not mandate.is_new:
+        return welcome
+    welcomed = Reminder.objects.filter(key__startswith=f"welcome:{mandate.pk}:").exists()
+    told = Reminder.objects.filter(key__startswith=f"welcome-contact:{mandate.pk}:", network=network).exists()
+    if not welcomed or told:
+        return welcome
+    welcome.network, welcome.placed = network, True
+    contact = _contact(network, mandate.role, mandate.person)
+    wants_mentor = mandate.role in MENTOR_ROLES
+    _tell_contact(mandate, network, contact, next_meetings(network), welcome, wants_mentor=wants_mentor)
     return welcome
 
 

@@ -389,6 +389,27 @@ def test_two_matching_networks_the_office_chooses(office, network, coordinator, 
     assert OutboundEmail.objects.count() == 2  # the new TR and the office; no coordinator yet
 
 
+def test_when_the_office_places_them_by_hand_the_coordinator_is_told_once(
+    client, office, network, coordinator, newcomer, workplace, next_meetings
+):
+    factories.NetworkFactory(branch=network.branch, employer=network.employer, name="TR-netværk Viborg Nord")
+    register(newcomer, workplace, office)
+    assert not MentorPrompt.objects.exists()
+    client.force_login(office)
+    for _attempt in range(2):  # the second save (a membership that already exists) tells nobody again
+        client.post(
+            reverse("admin:circles_membership_add"),
+            {"network": network.pk, "person": newcomer.pk, "joined_on": _date(TODAY())},
+        )
+    assert newcomer.memberships.active().get().network == network
+    told = _mail_to(coordinator.email)
+    assert told.template == "circles/welcome_contact"
+    assert f"/medlem/{newcomer.pk}/" in told.body_text
+    prompt = MentorPrompt.objects.get()
+    assert (prompt.network, prompt.person) == (network, newcomer)
+    assert OutboundEmail.objects.filter(template="circles/welcome_contact").count() == 1
+
+
 def test_inactive_and_other_branch_networks_do_not_match(office, network, newcomer, workplace, other_branch):
     network.active = False
     network.save()
