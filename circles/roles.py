@@ -25,6 +25,10 @@ ROLE_PERMISSIONS = {
             "minutesversion": ("view",),
             "branch": ("change", "view"),
             "reminder": ("view",),
+            # release time and mileage: decided and billed through the services, never edited by hand
+            "releaseclaim": ("change", "view"),
+            "employerbill": ("add", "change", "view"),
+            "mileagerate": _ALL,
         },
         "outbox": {"outboundemail": ("change", "view")},
     },

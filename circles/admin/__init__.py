@@ -1,3 +1,3 @@
 """The branch office's tool. Each module registers the admin of one domain."""
 
-from . import meetings, minutes, networks, org, overview, people, reminders  # noqa: F401
+from . import claims, meetings, minutes, networks, org, overview, people, reminders  # noqa: F401
