@@ -9,12 +9,14 @@ by the server is not delivered after the meeting's cancellation).
 After commit, one task per transaction carries the ids of all mails it recorded; a broker outage
 costs the request one bounded publish attempt, and the sweeper publishes what was left.
 
-A worker sends a batch over one SMTP connection and claims each row on its own with a conditional
-UPDATE that writes a fresh claim token (a fencing token): every later UPDATE of the attempt names
-that token, so a worker whose claim was taken over cannot overwrite the new claimant's row, and
-records the lost claim instead. A claim is stale after ``claim_timeout()``; a worker never starts
-sending a mail's content later than ``EMAIL_TIMEOUT`` + 5 s before its claim would go stale, so a
-rescued mail cannot still be on its way. A stale claim counts as an attempt.
+A worker sends a batch over one SMTP connection. It claims the batch's queued, due rows in one
+conditional UPDATE that writes a fresh claim token for each row (a fencing token): every later
+UPDATE of a mail's attempt names its token, so a worker whose claim was taken over cannot overwrite
+the new claimant's row, and records the lost claim instead. A claim is stale after
+``claim_timeout()``; a worker never starts sending a mail's content later than ``EMAIL_TIMEOUT`` +
+5 s before its claim would go stale, so a rescued mail cannot still be on its way, and it renews
+the claims of the rows it has not reached yet halfway there (a heartbeat). A stale claim counts as
+an attempt; rows put back unstarted (a server-wide error, an exception) do not.
 
 What the SMTP server answers decides what happens next:
 
@@ -34,6 +36,7 @@ failed for good, is uncertain or withdrawn (see ``sealing``).
 """
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -151,7 +154,9 @@ def enqueue(
 def withdraw(*, topic: str, keep: int | None = None) -> int:
     """Withdraw the mails on ``topic`` that have not left yet; returns how many.
 
-    A mail a worker is sending at this moment is not stopped. Runs in the caller's transaction.
+    A mail a worker has claimed is not stopped: it is being sent, or waits its turn in the worker's
+    batch (at most one task's batch, well under a second at the usual pace). Runs in the caller's
+    transaction.
     """
     if not topic:
         raise ValueError("withdraw() needs a topic.")
@@ -321,6 +326,12 @@ def _server_wide(error: Exception) -> bool:
     return not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
 
 
+@functools.lru_cache(maxsize=8)
+def _envelope_sender(from_email: str, encoding: str) -> str:
+    """The MAIL FROM address, worked out once per process: it is the same for every mail."""
+    return sanitize_address(from_email, encoding)
+
+
 _DOTS = re.compile(rb"(?m)^\.")
 _EOLS = re.compile(rb"\r\n|\n|\r(?!\n)")
 
@@ -377,7 +388,7 @@ class Sender:
 
     def _send_smtp(self, smtp: smtplib.SMTP, message, deadline: float) -> None:
         encoding = message.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(message.from_email, encoding)
+        sender = _envelope_sender(message.from_email, encoding)
         recipients = [sanitize_address(address, encoding) for address in message.recipients()]
         content = message.message().as_bytes(linesep="\r\n")
         smtp.ehlo_or_helo_if_needed()
