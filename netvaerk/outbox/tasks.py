@@ -5,7 +5,7 @@ from . import services
 
 @shared_task(name="netvaerk.outbox.tasks.send_emails", ignore_result=True)
 def send_emails(email_ids: list[int]) -> dict[int, str]:
-    """A batch of mails over one SMTP connection, each row claimed on its own."""
+    """A batch of mails over one SMTP connection, claimed in one UPDATE, each row with its own token."""
     return services.deliver_batch(email_ids)
 
 
