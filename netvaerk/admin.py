@@ -223,6 +223,19 @@ class ModelAdmin(SafeChangelist, SafeFormfields, QuickListMixin, admin.ModelAdmi
         return get_url() if get_url else None
 
 
+class ReadOnlyAdminMixin:
+    """A list the office reads but never edits: what the app itself recorded or computed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def no_shortcut(request, *args, **kwargs):
     """/admin/r/<type>/<id>/ would tell any staff user that an id exists in another branch."""
     raise Http404

@@ -21,7 +21,7 @@ from ..services import meetings as services
 from .scoping import BranchScopedAdmin, BranchScopedInline
 
 # What the office may change on a planned meeting; the rest is the services' (or read-only).
-DRAFT_FIELDS = ("starts_at", "duration_minutes", "place", "online_url", "theme", "follows_group_meeting")
+DRAFT_FIELDS = services.MeetingDraft.FIELDS
 
 
 class ServiceRefused(Exception):
@@ -74,17 +74,9 @@ class MeetingAdminForm(forms.ModelForm):
         return cleaned
 
     def draft(self) -> services.MeetingDraft:
+        # agenda None: the agenda inline saves its own rows
         data = self.cleaned_data
-        return services.MeetingDraft(
-            starts_at=data["starts_at"],
-            duration_minutes=data["duration_minutes"],
-            place=data["place"],
-            online_url=data["online_url"],
-            theme=data["theme"],
-            follows_group_meeting=data["follows_group_meeting"],
-            agenda=None,  # the agenda inline saves its own rows
-            record_held=data.get("record_held", False),
-        )
+        return services.MeetingDraft.from_form(data, agenda=None, record_held=data.get("record_held", False))
 
 
 class AgendaFormSet(BaseInlineFormSet):

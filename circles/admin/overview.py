@@ -5,6 +5,8 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from netvaerk.admin import ReadOnlyAdminMixin
+
 from ..models import Meeting, Minutes, NetworkOverview, Reminder
 from ..services.progress import with_year_progress
 from .networks import CoordinatorRuleFilter
@@ -27,7 +29,7 @@ class BehindFilter(admin.SimpleListFilter):
 
 
 @admin.register(NetworkOverview)
-class NetworkOverviewAdmin(BranchScopedAdmin):
+class NetworkOverviewAdmin(ReadOnlyAdminMixin, BranchScopedAdmin):
     list_display = [
         "name",
         "kind",
@@ -64,15 +66,6 @@ class NetworkOverviewAdmin(BranchScopedAdmin):
             last_reminder_at=Subquery(latest.values("created_at")[:1]),
             last_reminder_reason=Subquery(latest.values("reason")[:1]),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("afholdt i år"), ordering="held_count")
     def held(self, obj):

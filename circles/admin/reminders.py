@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from netvaerk.admin import ReadOnlyAdminMixin
+
 from ..models import Reminder
 from .scoping import BranchScopedAdmin
 
 
 @admin.register(Reminder)
-class ReminderAdmin(BranchScopedAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, BranchScopedAdmin):
     list_display = ["sent", "kind", "network", "meeting", "recipient", "reason"]
     list_filter = ["kind"]
     list_select_related = ["network", "meeting__network"]
@@ -17,15 +19,6 @@ class ReminderAdmin(BranchScopedAdmin):
     date_hierarchy = "created_at"
     fields = ["created_at", "kind", "network", "meeting", "recipient", "reason", "key"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("sendt"), ordering="created_at")
     def sent(self, obj):

@@ -122,16 +122,8 @@ class MeetingForm(forms.Form):
         return cleaned
 
     def draft(self, *, record_held: bool = False) -> MeetingDraft:
-        data = self.cleaned_data
-        return MeetingDraft(
-            starts_at=data["starts_at"],
-            duration_minutes=data["duration_minutes"],
-            place=data["place"],
-            online_url=data["online_url"],
-            theme=data["theme"],
-            follows_group_meeting=data["follows_group_meeting"],
-            agenda=data["agenda"],
-            record_held=record_held,
+        return MeetingDraft.from_form(
+            self.cleaned_data, agenda=self.cleaned_data["agenda"], record_held=record_held
         )
 
     @classmethod

@@ -51,6 +51,13 @@ class MeetingDraft:
     agenda: list[tuple[str, int | None]] | None = field(default_factory=list)
     record_held: bool = False
 
+    FIELDS = ("starts_at", "duration_minutes", "place", "online_url", "theme", "follows_group_meeting")
+
+    @classmethod
+    def from_form(cls, data: dict, *, agenda, record_held: bool = False) -> "MeetingDraft":
+        """A draft from a form's cleaned data (the coordinator's form or the admin's)."""
+        return cls(**{name: data[name] for name in cls.FIELDS}, agenda=agenda, record_held=record_held)
+
 
 def in_meeting_years(starts_at: datetime) -> bool:
     """Within 2000–2099 both on the wall clock and in UTC, as the database's check constraint wants."""
