@@ -17,7 +17,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -602,7 +602,7 @@ class EmployerBillAdmin(ServiceSaveAdmin, BranchScopedAdmin):
         ]
         if not items:
             return format_html("<mark>{}</mark>", _("Regningen dækker ingen krav."))
-        return format_html("<ul>{}</ul>", format_html("".join(str(item) for item in items)))
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((item,) for item in items)))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         bill = self.get_object(request, object_id)
