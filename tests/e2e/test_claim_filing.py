@@ -68,3 +68,9 @@ def test_coordinator_files_release_time_from_the_meeting_page(page, live_server,
 
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     expect(page.get_by_text("Frikøb søgt: 1,50 timer (Indsendt)")).to_be_visible()
+    assert_accessible(page)
+
+    # the mileage form, one click away on the same page
+    page.get_by_role("link", name="Søg kørsel").click()
+    expect(page.get_by_role("heading", name="Søg kørselsgodtgørelse")).to_be_visible()
+    assert_accessible(page)
