@@ -82,3 +82,33 @@ def test_demo_has_a_network_behind_target_with_a_held_meeting_without_minutes():
     progress = with_year_progress(Network.objects.filter(pk=network.pk), year=year).get()
     assert progress.held_count == 1 and progress.planned_count == 0
     assert progress.missing_count == progress.minimum_meetings - 1 > 0
+
+
+def test_demo_has_claims_in_every_status_and_a_bill_that_does_not_match():
+    from datetime import date
+
+    from django.utils import timezone
+
+    from circles.models import Branch, MileageRate, ReleaseClaim
+    from circles.services.claims_review import reconcile
+
+    call_command("seed_demo")
+    assert set(ReleaseClaim.objects.values_list("status", flat=True)) == set(ReleaseClaim.Status.values)
+    assert set(ReleaseClaim.objects.values_list("kind", flat=True)) == set(ReleaseClaim.Kind.values)
+    assert ReleaseClaim.objects.exclude(needs_attention="").exists()
+    branch = Branch.objects.get(name="Kreds Midt- og Vestjylland")
+    assert MileageRate.objects.filter(branch=branch, year=timezone.localdate().year).exists()
+    year = timezone.localdate().year
+    result = reconcile(branch=branch, start=date(year, 1, 1), end=date(year, 12, 31))
+    (viborg,) = result.rows
+    assert viborg.bills == 2 and not viborg.matches
+    bills = {bill.invoice_number: bill for bill in branch.bills.all()}
+    matching = reconcile(
+        branch=branch,
+        start=bills["LV-2026-0113"].claims.get().work_date,
+        end=bills["LV-2026-0113"].claims.get().work_date,
+    )
+    assert matching.rows[0].matches
+    count = ReleaseClaim.objects.count()
+    call_command("seed_demo")
+    assert ReleaseClaim.objects.count() == count

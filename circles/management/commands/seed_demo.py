@@ -10,6 +10,7 @@ its yearly target whose one held meeting has no minutes.
 """
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -21,12 +22,15 @@ from circles.models import (
     Attendance,
     Branch,
     Employer,
+    EmployerBill,
     Mandate,
     Meeting,
     Membership,
+    MileageRate,
     Minutes,
     Network,
     Person,
+    ReleaseClaim,
     User,
     Workplace,
 )
@@ -289,11 +293,13 @@ class Command(BaseCommand):
         self._held_without_minutes(networks[BEHIND_TARGET])
         self._next_meeting(networks[WELCOMING])
         self._newly_elected(branches, workplaces, office)
+        self._claims(branches["mv"], networks["TR-netværk Viborg Kommune"], people, employers, office)
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodata: {Branch.objects.count()} kredse, {Network.objects.count()} netværk, "
-                f"{Person.objects.count()} medlemmer, {Meeting.objects.count()} møder.\n"
+                f"{Person.objects.count()} medlemmer, {Meeting.objects.count()} møder, "
+                f"{ReleaseClaim.objects.count()} krav om frikøb og kørsel.\n"
                 f"Logins (adgangskode '{DEMO_PASSWORD}'): kontor, koordinator, koordinator2, konsulent, medlem."
             )
         )
@@ -438,3 +444,131 @@ class Command(BaseCommand):
                     text="Referat under udarbejdelse.\n\n- Runde\n- Tema\n- Næste møde",
                     confidential=amr,
                 )
+
+    def _claims(self, branch, network, people, employers, office):
+        """Release time and mileage in every status, this year's mileage rates, and two bills from
+        Viborg Kommune: one that matches its claim (refunded) and one that does not (billed).
+
+        History, written as rows: the two held meetings are older than the branch's claim limit, so
+        the filing service would (rightly) refuse them today. The planned meetings are left free for
+        the coordinator to claim."""
+        year = timezone.localdate().year
+        MileageRate.objects.get_or_create(
+            branch=branch,
+            year=year,
+            defaults={"rate": Decimal("3.81"), "threshold_km": 20000, "rate_above": Decimal("2.23")},
+        )
+        if ReleaseClaim.objects.filter(branch=branch).exists():
+            return
+        karen, jens = people["10001"], people["10002"]
+        viborg = employers["Viborg Kommune"]
+        held = list(network.meetings.filter(status=Meeting.Status.HELD).order_by("starts_at")[:2])
+        now = timezone.now()
+        common = {
+            "branch": branch,
+            "network": network,
+            "employer": viborg,
+            "payroll_office": "Lønservice Viborg",
+        }
+        hours = {"hours_cap": branch.release_hours_cap, "leave_noted": True}
+        decided = {"decided_by": office, "decided_at": now}
+
+        def meeting_day(meeting):
+            return timezone.localtime(meeting.starts_at).date()
+
+        matching = EmployerBill.objects.create(
+            branch=branch,
+            employer=viborg,
+            payroll_office="Lønservice Viborg",
+            invoice_number="LV-2026-0113",
+            invoice_date=meeting_day(held[0]) + timedelta(days=30),
+            hours=Decimal("2"),
+            amount=Decimal("2") * branch.release_hourly_rate,
+            recorded_by=office,
+        )
+        off = EmployerBill.objects.create(
+            branch=branch,
+            employer=viborg,
+            payroll_office="Lønservice Viborg",
+            invoice_number="LV-2026-0342",
+            invoice_date=meeting_day(held[1]) + timedelta(days=30),
+            hours=Decimal("2.5"),
+            amount=Decimal("2.5") * branch.release_hourly_rate,
+            recorded_by=office,
+        )
+        rows = [
+            # the coordinator's preparation of the two held meetings: refunded and billed
+            {
+                "kind": "preparation",
+                "claimant": karen,
+                "meeting": held[0],
+                "hours": Decimal("2"),
+                "status": "refunded",
+                "bill": matching,
+                "refunded_at": now,
+                **decided,
+            },
+            {
+                "kind": "preparation",
+                "claimant": karen,
+                "meeting": held[1],
+                "hours": Decimal("2"),
+                "status": "billed",
+                "bill": off,
+                **decided,
+            },
+            # mentor sessions (the mentor programme's kind): approved, rejected, withdrawn, submitted
+            {
+                "kind": "mentor_session",
+                "claimant": jens,
+                "reference": "mentor-demo-1",
+                "hours": Decimal("1.5"),
+                "status": "approved",
+                **decided,
+            },
+            {
+                "kind": "mentor_session",
+                "claimant": jens,
+                "reference": "mentor-demo-2",
+                "hours": Decimal("1"),
+                "status": "rejected",
+                "reject_reason": "Sessionen lå i arbejdstiden og er dækket af TR-tiden.",
+                **decided,
+            },
+            {
+                "kind": "mentor_session",
+                "claimant": jens,
+                "reference": "mentor-demo-3",
+                "hours": Decimal("1"),
+                "status": "withdrawn",
+            },
+            {
+                "kind": "mentor_session",
+                "claimant": jens,
+                "reference": "mentor-demo-4",
+                "hours": Decimal("1.25"),
+                "status": "submitted",
+                "needs_attention": "Mentorforløbet blev afsluttet, efter kravet blev indsendt.",
+            },
+        ]
+        for index, row in enumerate(rows):
+            meeting = row.get("meeting")
+            work_date = (
+                meeting_day(meeting) if meeting else timezone.localdate() - timedelta(days=5 + 7 * index)
+            )
+            user = row["claimant"].user
+            ReleaseClaim.objects.create(filed_by=user, work_date=work_date, **common, **hours, **row)
+        # mileage the workplace would not pay, waiting for the office
+        ReleaseClaim.objects.create(
+            kind="mileage",
+            claimant=karen,
+            filed_by=karen.user,
+            work_date=timezone.localdate() - timedelta(days=12),
+            route_from="Bostedet Hedebo, Viborg",
+            route_to="Kredskontoret, Holstebro",
+            km=96,
+            workplace_declined=True,
+            amount=(Decimal(96) * Decimal("3.81")).quantize(Decimal("0.01")),
+            status="submitted",
+            **common,
+        )
