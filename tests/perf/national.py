@@ -1,7 +1,8 @@
 """Page times at national scale: `make bench` (needs DATABASE_URL pointing at an empty PostgreSQL).
 
 Loads 50 branches with 100 networks and 1,000 people each (5,000 networks, 50,000 people, mandates
-and memberships, 20,000 meetings, 10,000 minutes), runs ANALYZE, then times the coordinator pages
+and memberships, 20,000 meetings, 10,000 minutes, a year of release-time claims: 25,000 claims and
+250 employers' bills), runs ANALYZE, then times the coordinator pages
 and the office's admin lists against a trivial Django view on the same server (the DESIGN target:
 within 3x). Requests go through Django's full stack in-process, with production settings (DEBUG
 off, cached templates), so the figures are the server's time without the network.
@@ -14,6 +15,7 @@ import statistics
 import sys
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,12 +42,14 @@ from django.utils import timezone  # noqa: E402
 from circles.models import (  # noqa: E402
     Branch,
     Employer,
+    EmployerBill,
     Mandate,
     Meeting,
     Membership,
     Minutes,
     Network,
     Person,
+    ReleaseClaim,
     User,
     Workplace,
 )
@@ -152,8 +156,80 @@ def load():
                 )
                 for i, meeting in enumerate(m for m in meetings if m.status == Meeting.Status.HELD)
             )
+            load_claims(branch, office, employers, networks, meetings)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+CLAIM_STATUSES = [
+    ReleaseClaim.Status.REFUNDED,
+    ReleaseClaim.Status.BILLED,
+    ReleaseClaim.Status.APPROVED,
+    ReleaseClaim.Status.SUBMITTED,
+]
+
+
+def load_claims(branch, office, employers, networks, meetings):
+    """A year of claims in one branch: the coordinator's preparation of each of the four meetings
+    (refunded, billed, approved, submitted) and one mileage claim per network; per employer a bill
+    for the refunded claims, one for the billed, and one bill that covers no claim."""
+    filer = User.objects.create_user(f"indsender{branch.pk}", password="bench")
+    now = timezone.now()
+    bills = {}
+    for employer in employers:
+        for status, number in ((CLAIM_STATUSES[0], "R"), (CLAIM_STATUSES[1], "B"), (None, "X")):
+            bills[(employer.pk, status)] = EmployerBill.objects.create(
+                branch=branch,
+                employer=employer,
+                invoice_number=f"{number}-{employer.pk}",
+                invoice_date=timezone.localdate() - timedelta(days=30),
+                hours=Decimal("100"),
+                amount=Decimal("35000"),
+                recorded_by=office,
+            )
+    by_network = {network.pk: network for network in networks}
+    claims = []
+    for index, meeting in enumerate(meetings):
+        network = by_network[meeting.network_id]
+        status = CLAIM_STATUSES[index % 4]
+        decided = status != ReleaseClaim.Status.SUBMITTED
+        claims.append(
+            ReleaseClaim(
+                branch=branch,
+                kind=ReleaseClaim.Kind.PREPARATION,
+                claimant_id=network.coordinator_id,
+                filed_by=filer,
+                network=network,
+                meeting=meeting,
+                work_date=timezone.localtime(meeting.starts_at).date(),
+                employer_id=network.employer_id,
+                hours=Decimal("2"),
+                hours_cap=Decimal("2"),
+                leave_noted=True,
+                status=status,
+                decided_by=office if decided else None,
+                decided_at=now if decided else None,
+                bill=bills.get((network.employer_id, status)),
+                refunded_at=now if status == ReleaseClaim.Status.REFUNDED else None,
+                needs_attention="Mødet er aflyst" if index % 97 == 0 else "",
+            )
+        )
+    for n, network in enumerate(networks):
+        claims.append(
+            ReleaseClaim(
+                branch=branch,
+                kind=ReleaseClaim.Kind.MILEAGE,
+                claimant_id=network.coordinator_id,
+                filed_by=filer,
+                network=network,
+                work_date=timezone.localdate() - timedelta(days=n % 300),
+                employer_id=network.employer_id,
+                km=40 + n % 60,
+                workplace_declined=True,
+                amount=Decimal("3.81") * (40 + n % 60),
+            )
+        )
+    ReleaseClaim.objects.bulk_create(claims)
 
 
 def trivial(request):
@@ -200,12 +276,16 @@ def measure():
         "meeting",
         "minutes",
         "networkoverview",
+        "releaseclaim",
+        "employerbill",
     ]:
         pages.append((office, f"admin list: {model}", f"/admin/circles/{model}/"))
     pages.append((office, "admin list: TR uden netværk", "/admin/circles/person/?netvaerk=tr_uden"))
     pages.append((office, "admin list: minutes, all", "/admin/circles/minutes/?status=alle"))
     pages.append((office, "admin list: overview, behind", "/admin/circles/networkoverview/?bagud=ja"))
     pages.append((office, "admin list: outbox", "/admin/outbox/outboundemail/"))
+    pages.append((office, "admin list: claims, all", "/admin/circles/releaseclaim/?status=alle"))
+    pages.append((office, "admin: claims reconciliation", "/admin/circles/releaseclaim/afstemning/"))
 
     clients = []
     for user, _label, url in pages:
