@@ -591,7 +591,7 @@ class EmployerBillAdmin(ServiceSaveAdmin, BranchScopedAdmin):
         claims = obj.claims.select_related("claimant").order_by("work_date", "pk")
         items = [
             format_html(
-                '<li><a href="{}">{}</a> – {} {} – {}</li>',
+                '<li><a href="{}">{} – {} – {} timer – {}</a></li>',
                 reverse("admin:circles_releaseclaim_change", args=[claim.pk]),
                 claim.work_date.strftime("%d.%m.%Y"),
                 claim.claimant.name,
