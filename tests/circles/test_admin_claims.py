@@ -320,3 +320,21 @@ def test_reconciliation_page_queries_do_not_grow(client, office, network, karen,
         client.post(BILL_ADD, _bill_post(employer, [claim], number=f"R-{index}"))
         client.post(BILL_ADD, _bill_post(employer, number=f"S-{index}"))
     assert measure() == small
+
+
+def test_a_superuser_picks_the_branch_to_reconcile(client, branch, network, karen, office):
+    superuser = factories.UserFactory(username="chef", is_staff=True, is_superuser=True)
+    make_claim(
+        network,
+        karen,
+        employer=factories.EmployerFactory(branch=branch),
+        status=Status.APPROVED,
+        decided_by=office,
+    )
+    client.force_login(superuser)
+    assert "Vælg en kreds" in client.get(RECONCILIATION).content.decode()
+    year = timezone.localdate().year
+    response = client.get(
+        RECONCILIATION, {"start": f"{year}-01-01", "end": f"{year}-12-31", "branch": branch.pk}
+    )
+    assert len(response.context["result"].rows) == 1

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from circles.models import EmployerBill, ReleaseClaim
@@ -101,6 +102,7 @@ def test_approve_records_who_and_when_and_mails_the_claimant(network, karen, off
     assert claim.status == Status.APPROVED and claim.decided_by == office and claim.decided_at
     mail = OutboundEmail.objects.get(key=f"claim-decided:{claim.pk}:approved")
     assert karen.email in mail.to and "godkendt" in mail.subject
+    assert reverse("circles:my_claims") in mail.body_text and reverse("circles:my_claims") in mail.body_html
 
 
 def test_reject_needs_a_reason_of_at_most_1000_characters(network, karen, office):
