@@ -198,8 +198,7 @@ class ReleaseClaimAdmin(BranchScopedAdmin):
         "claimant_name",
         "network",
         "employer",
-        "hours",
-        "km",
+        "extent",
         "amount_shown",
         "status",
         "attention",
@@ -262,6 +261,12 @@ class ReleaseClaimAdmin(BranchScopedAdmin):
     @admin.display(description=gettext_lazy("medlem"), ordering="claimant__name")
     def claimant_name(self, obj):
         return obj.claimant.name
+
+    @admin.display(description=gettext_lazy("timer / km"))
+    def extent(self, obj):
+        if obj.kind == ReleaseClaim.Kind.MILEAGE:
+            return f"{obj.km} km"
+        return f"{services._danish_number(obj.hours)} t"
 
     @admin.display(description=gettext_lazy("beløb (kr.)"))
     def amount_shown(self, obj):
