@@ -338,3 +338,24 @@ def test_a_superuser_picks_the_branch_to_reconcile(client, branch, network, kare
         RECONCILIATION, {"start": f"{year}-01-01", "end": f"{year}-12-31", "branch": branch.pk}
     )
     assert len(response.context["result"].rows) == 1
+
+
+def test_office_keeps_the_mileage_rates_of_its_own_branch(client, office, branch, other_branch):
+    from circles.models import MileageRate
+
+    client.force_login(office)
+    url = reverse("admin:circles_mileagerate_add")
+    data = {
+        "branch": other_branch.pk,
+        "year": 2026,
+        "rate": "3.81",
+        "threshold_km": 20000,
+        "rate_above": "2.23",
+    }
+    assert client.post(url, data).status_code == 302
+    rate = MileageRate.objects.get()
+    assert rate.branch == branch  # never another branch's, whatever the POST says
+    response = client.post(url, {**data, "year": 2027, "rate": "-1"})
+    assert response.status_code == 200 and "over 0 og højst 50 kr" in response.content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 200 and MileageRate.objects.count() == 1
