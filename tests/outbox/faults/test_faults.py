@@ -127,11 +127,12 @@ def test_a_worker_killed_mid_batch_then_restarted_delivers_all_200_once(worker, 
     duplicates = {message_id for message_id, count in counts.items() if count > 1}
     print(
         f"\nSIGKILL after {sent_before_kill}/200 mails: {len(counts)} delivered, "
-        f"{len(duplicates)} duplicates, {len(in_flight)} in flight at the kill, "
+        f"{len(duplicates)} duplicates, {len(in_flight)} claimed and not finished at the kill, "
         f"{len(taken_not_recorded)} taken by the server but not yet recorded"
     )
     assert len(counts) == len(rows) == 200
-    # Only the mail in flight at the kill may arrive twice: killed between the 250 and its UPDATE.
+    # Only a mail claimed at the kill may arrive twice, and only one (the batch is sent one mail at a
+    # time): the one killed between the 250 and its UPDATE.
     assert duplicates <= in_flight and len(duplicates) <= 1
 
 
