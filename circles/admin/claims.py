@@ -48,7 +48,7 @@ class DanishDecimalField(forms.DecimalField):
         text = re.sub(r"(?i)(kr\.?|dkk)$", "", text)
         if text.startswith("-") or text.startswith("\u2212"):
             raise ValidationError(
-                _("Skriv et beløb uden minus: det kan ikke være negativt."), code="negative"
+                _("Skriv tallet uden minus: det kan ikke være negativt."), code="negative"
             )
         if not re.fullmatch(r"[\d.,]+", text):
             raise ValidationError(_("Skriv kun tal, fx 1.234,50."), code="invalid")
