@@ -270,7 +270,7 @@ class ReleaseClaimAdmin(BranchScopedAdmin):
 
     @admin.display(description=gettext_lazy("beløb (kr.)"))
     def amount_shown(self, obj):
-        return services._danish_number(services.claim_amount(obj, obj.branch.release_hourly_rate))
+        return services._danish_number(services.claim_amount(obj))
 
     @admin.display(description=gettext_lazy("opmærksomhed"))
     def attention(self, obj):

@@ -4,7 +4,8 @@ and the bookkeeper's export.
 Every status change locks the claim rows (``select_for_update``) and checks the status it expects, so
 two office users deciding the same claim at the same moment give exactly one decision. Amounts are
 Decimal and rounded to øre, half up. Release time is paid by the employer and billed to the branch;
-what the office expects on a bill is the approved hours at the branch's ``release_hourly_rate``.
+what the office expects on a bill is the amount each approved claim was given when it was filed (its
+hours at the branch's ``release_hourly_rate`` then), so a later change of rate rewrites no past year.
 """
 
 import csv
@@ -37,11 +38,10 @@ def money(value) -> Decimal:
     return Decimal(value or 0).quantize(ØRE, rounding=ROUND_HALF_UP)
 
 
-def claim_amount(claim: ReleaseClaim, hourly_rate: Decimal) -> Decimal:
-    """What the claim costs the branch: mileage its amount, release time its hours at the rate."""
-    if claim.kind == Kind.MILEAGE:
-        return money(claim.amount)
-    return money((claim.hours or 0) * hourly_rate)
+def claim_amount(claim: ReleaseClaim) -> Decimal:
+    """What the claim costs the branch, as priced when it was filed (mileage by the rate table,
+    release time by the hourly rate of the day)."""
+    return money(claim.amount)
 
 
 def claims_page_url() -> str:
@@ -264,9 +264,8 @@ class Reconciliation:
 
 def reconcile(*, branch: Branch, start: date, end: date) -> Reconciliation:
     """Per employer: release time approved for work dates in the period (approved, billed, refunded)
-    at the branch's hourly rate, against the bills that cover those claims, plus the bills dated in
+    as priced when filed, against the bills that cover those claims, plus the bills dated in
     the period that cover no claim at all. Three queries whatever the size."""
-    rate = branch.release_hourly_rate
     period = Q(work_date__gte=start, work_date__lte=end)
     claims = (
         ReleaseClaim.objects.filter(
@@ -276,6 +275,7 @@ def reconcile(*, branch: Branch, start: date, end: date) -> Reconciliation:
         .annotate(
             count=Count("pk"),
             total_hours=Sum("hours"),
+            total_amount=Sum("amount"),
             unbilled=Sum("hours", filter=Q(status=Status.APPROVED)),
         )
         .order_by("employer__name")
@@ -288,7 +288,7 @@ def reconcile(*, branch: Branch, start: date, end: date) -> Reconciliation:
             claims=item["count"],
             hours=item["total_hours"] or Decimal("0"),
             hours_unbilled=item["unbilled"] or Decimal("0"),
-            expected=money((item["total_hours"] or 0) * rate),
+            expected=money(item["total_amount"]),
         )
     covering = ReleaseClaim.objects.filter(period, bill=OuterRef("pk"))
     any_claim = ReleaseClaim.objects.filter(bill=OuterRef("pk"))
@@ -407,7 +407,7 @@ def export_groups(claims) -> list[ExportGroup]:
             network=claim.network.name if claim.network else "",
             hours=claim.hours,
             km=claim.km,
-            amount=claim_amount(claim, claim.branch.release_hourly_rate),
+            amount=claim_amount(claim),
             status=str(claim.get_status_display()),
             invoice=claim.bill.invoice_number if claim.bill else "",
             decider=decider_name,

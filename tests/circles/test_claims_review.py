@@ -33,7 +33,7 @@ def make_claim(
     bill=None,
     kind=ReleaseClaim.Kind.PREPARATION,
     km=None,
-    amount="0",
+    amount=None,
     attention="",
 ):
     """A claim row as the coordinator's filing service leaves it (made directly: the office side's tests
@@ -65,7 +65,10 @@ def make_claim(
         route_from="Viborg" if mileage else "",
         route_to="Skive" if mileage else "",
         workplace_declined=mileage,
-        amount=Decimal(amount),
+        # priced as the filing service prices it: hours at the branch's hourly rate
+        amount=Decimal(amount)
+        if amount is not None
+        else (0 if mileage else Decimal(hours) * network.branch.release_hourly_rate),
         needs_attention=attention,
     )
     if status != Status.SUBMITTED:
@@ -383,3 +386,17 @@ def test_reconciliation_queries_do_not_grow(branch, network, karen, office):
         services.bill_record(data=_bill_data(other, number=f"N-{index}"), claim_ids=[claim.pk], by=office)
         services.bill_record(data=_bill_data(other, number=f"X-{index}"), claim_ids=[], by=office)
     assert measure() == small
+
+
+def test_a_later_change_of_the_hourly_rate_rewrites_no_past_reconciliation(branch, network, karen, office):
+    branch.release_hourly_rate = Decimal("350.00")
+    branch.save()
+    viborg = factories.EmployerFactory(branch=branch, name="Viborg Kommune")
+    day = date(2026, 2, 10)
+    make_claim(
+        network, karen, employer=viborg, hours="2", work_date=day, status=Status.APPROVED, decided_by=office
+    )
+    branch.release_hourly_rate = Decimal("400.00")  # next year's rate, set in the admin
+    branch.save()
+    (row,) = services.reconcile(branch=branch, start=date(2026, 1, 1), end=date(2026, 3, 31)).rows
+    assert row.expected == Decimal("700.00")

@@ -557,7 +557,10 @@ class Command(BaseCommand):
                 meeting_day(meeting) if meeting else timezone.localdate() - timedelta(days=5 + 7 * index)
             )
             user = row["claimant"].user
-            ReleaseClaim.objects.create(filed_by=user, work_date=work_date, **common, **hours, **row)
+            amount = row["hours"] * branch.release_hourly_rate  # priced as the filing service prices it
+            ReleaseClaim.objects.create(
+                filed_by=user, work_date=work_date, amount=amount, **common, **hours, **row
+            )
         # mileage the workplace would not pay, waiting for the office
         ReleaseClaim.objects.create(
             kind="mileage",
