@@ -47,9 +47,7 @@ class DanishDecimalField(forms.DecimalField):
         text = str(value).strip().replace("\u00a0", "").replace(" ", "")
         text = re.sub(r"(?i)(kr\.?|dkk)$", "", text)
         if text.startswith("-") or text.startswith("\u2212"):
-            raise ValidationError(
-                _("Skriv tallet uden minus: det kan ikke være negativt."), code="negative"
-            )
+            raise ValidationError(_("Skriv tallet uden minus: det kan ikke være negativt."), code="negative")
         if not re.fullmatch(r"[\d.,]+", text):
             raise ValidationError(_("Skriv kun tal, fx 1.234,50."), code="invalid")
         if "," in text:
@@ -241,6 +239,7 @@ class ReleaseClaimAdmin(BranchScopedAdmin):
         "reject_reason",
         "bill",
         "refunded_at",
+        "refunded_by",
     ]
     readonly_fields = fields
 

@@ -197,6 +197,14 @@ class ReleaseClaim(models.Model):
         related_name="claims",
     )
     refunded_at = models.DateTimeField(_("refunderet"), null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("markeret refunderet af"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     needs_attention = models.CharField(
         _("til kredskontorets opmærksomhed"),
         max_length=300,
@@ -277,7 +285,7 @@ class ReleaseClaim(models.Model):
                 name="claim_billed_has_bill",
             ),
             models.CheckConstraint(
-                condition=~Q(status="refunded") | Q(refunded_at__isnull=False),
+                condition=~Q(status="refunded") | Q(refunded_at__isnull=False, refunded_by__isnull=False),
                 name="claim_refunded_has_time",
             ),
         ]

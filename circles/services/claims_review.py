@@ -213,7 +213,7 @@ def claims_refund(*, bill_id: int, by: User) -> int:
             raise ValidationError(_("Regningens krav er allerede markeret som refunderet."))
         raise ValidationError(_("Regningen dækker ingen krav, så der er intet at markere som refunderet."))
     return ReleaseClaim.objects.filter(pk__in=waiting).update(
-        status=Status.REFUNDED, refunded_at=timezone.now()
+        status=Status.REFUNDED, refunded_at=timezone.now(), refunded_by=by
     )
 
 

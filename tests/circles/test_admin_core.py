@@ -4,7 +4,16 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from circles.models import Mandate, Membership, Minutes, Network, NetworkOverview, Person, Reminder
+from circles.models import (
+    Mandate,
+    Membership,
+    Minutes,
+    Network,
+    NetworkOverview,
+    Person,
+    ReleaseClaim,
+    Reminder,
+)
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
 
@@ -37,7 +46,7 @@ def test_every_changelist_and_add_page_renders_for_a_superuser(client, network, 
     # rows that only come from the app (mails, minutes, overviews) are never added by hand
     addable = admin.site._registry[model].has_add_permission(type("R", (), {"user": superuser})())
     assert add.status_code == (200 if addable else 403)
-    assert addable == (model not in {OutboundEmail, Minutes, NetworkOverview, Reminder})
+    assert addable == (model not in {OutboundEmail, Minutes, NetworkOverview, Reminder, ReleaseClaim})
 
 
 def test_office_has_the_pages_it_needs(client, office):

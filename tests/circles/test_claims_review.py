@@ -80,7 +80,7 @@ def make_claim(
         if status in (Status.BILLED, Status.REFUNDED):
             claim.bill = bill
         if status == Status.REFUNDED:
-            claim.refunded_at = timezone.now()
+            claim.refunded_at, claim.refunded_by = timezone.now(), decided_by
     claim.save()
     return claim
 
@@ -232,6 +232,7 @@ def test_bill_record_bills_the_approved_claims_and_refund_marks_them(network, ka
     assert services.claims_refund(bill_id=bill.pk, by=office) == 2
     assert set(bill.claims.values_list("status", flat=True)) == {Status.REFUNDED}
     assert all(bill.claims.values_list("refunded_at", flat=True))
+    assert set(bill.claims.values_list("refunded_by", flat=True)) == {office.pk}
     with pytest.raises(ValidationError, match="allerede markeret som refunderet"):
         services.claims_refund(bill_id=bill.pk, by=office)
 

@@ -205,12 +205,14 @@ def load_claims(branch, office, employers, networks, meetings):
                 employer_id=network.employer_id,
                 hours=Decimal("2"),
                 hours_cap=Decimal("2"),
+                amount=Decimal("2") * branch.release_hourly_rate,
                 leave_noted=True,
                 status=status,
                 decided_by=office if decided else None,
                 decided_at=now if decided else None,
                 bill=bills.get((network.employer_id, status)),
                 refunded_at=now if status == ReleaseClaim.Status.REFUNDED else None,
+                refunded_by=office if status == ReleaseClaim.Status.REFUNDED else None,
                 needs_attention="Mødet er aflyst" if index % 97 == 0 else "",
             )
         )

@@ -506,6 +506,7 @@ class Command(BaseCommand):
                 "status": "refunded",
                 "bill": matching,
                 "refunded_at": now,
+                "refunded_by": office,
                 **decided,
             },
             {
