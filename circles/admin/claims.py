@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import Branch, EmployerBill, MileageRate, ReleaseClaim
 from ..services import claims_review as services
+from .filters import QueueStatusFilter
 from .networks import ServiceSaveAdmin
 from .scoping import BranchScopedAdmin
 
@@ -148,27 +149,9 @@ def _year_period(today: date) -> dict:
 # Claims -------------------------------------------------------------------------------------------
 
 
-class ClaimStatusFilter(admin.SimpleListFilter):
-    """The queue opens on what waits for the office; "Alle" is an explicit choice."""
-
-    title = gettext_lazy("status")
-    parameter_name = "status"
+class ClaimStatusFilter(QueueStatusFilter):
+    statuses = Status
     default = Status.SUBMITTED
-
-    def lookups(self, request, model_admin):
-        return [*Status.choices, ("alle", _("Alle"))]
-
-    def choices(self, changelist):
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": (self.value() or self.default) == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.default
-        return queryset if value == "alle" else queryset.filter(status=value)
 
 
 class AttentionFilter(admin.SimpleListFilter):

@@ -21,6 +21,7 @@ from ..models import Minutes, MinutesVersion
 from ..permissions import can_read_minutes, readable_minutes
 from ..services.minutes import last_submitted, minutes_approve, minutes_return
 from ..templatetags.names import display_name
+from .filters import QueueStatusFilter
 from .scoping import BranchScopedAdmin, BranchScopedInline
 
 
@@ -61,27 +62,9 @@ class VersionInline(BranchScopedInline):
         return _file_link(obj.attachment)
 
 
-class ReviewStatusFilter(admin.SimpleListFilter):
-    """The queue opens on what waits for the office; "Alle" is an explicit choice."""
-
-    title = _("status")
-    parameter_name = "status"
+class ReviewStatusFilter(QueueStatusFilter):
+    statuses = Minutes.Status
     default = Minutes.Status.SUBMITTED
-
-    def lookups(self, request, model_admin):
-        return [*Minutes.Status.choices, ("alle", _("Alle"))]
-
-    def choices(self, changelist):
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": (self.value() or self.default) == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.default
-        return queryset if value == "alle" else queryset.filter(status=value)
 
 
 @admin.register(Minutes)
