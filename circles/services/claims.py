@@ -206,6 +206,23 @@ def _filed(claim: ReleaseClaim) -> ReleaseClaim:
 # Filing -------------------------------------------------------------------------------------------
 
 
+def _release_time(branch, claimant, hours, leave_noted, employer, payroll_office) -> dict:
+    """The checked fields every release-time claim has: hours within the branch's cap (kept on the
+    claim), the leave noted, the employer that will bill, and the amount at the day's hourly rate."""
+    cap = min(branch.release_hours_cap, HOURS_ABSOLUTE_MAX)
+    hours = _hours(hours, cap)
+    if not leave_noted:
+        raise ValidationError(_("Sæt kryds ved, at fraværet er noteret på din arbejdsplan."))
+    return {
+        "employer": _employer(employer, claimant, branch),
+        "payroll_office": _text(payroll_office, label=_("lønkontor"), required=False),
+        "hours": hours,
+        "hours_cap": cap,
+        "leave_noted": True,
+        "amount": money(hours * branch.release_hourly_rate),
+    }
+
+
 @transaction.atomic
 def claim_file_preparation(
     *,
@@ -227,12 +244,7 @@ def claim_file_preparation(
         raise ValidationError(_("Mødet er aflyst: der kan ikke søges frikøb til det."))
     work_date = timezone.localdate(meeting.starts_at)
     _require_recent(work_date, branch)
-    cap = min(branch.release_hours_cap, HOURS_ABSOLUTE_MAX)
-    hours = _hours(hours, cap)
-    if not leave_noted:
-        raise ValidationError(_("Sæt kryds ved, at fraværet er noteret på din arbejdsplan."))
-    employer = _employer(employer, claimant, branch)
-    payroll_office = _text(payroll_office, label=_("lønkontor"), required=False)
+    release = _release_time(branch, claimant, hours, leave_noted, employer, payroll_office)
     if ReleaseClaim.objects.filter(
         kind=ReleaseClaim.Kind.PREPARATION, meeting=meeting, claimant=claimant, status__in=ReleaseClaim.OPEN
     ).exists():
@@ -246,12 +258,7 @@ def claim_file_preparation(
             network=network,
             meeting=meeting,
             work_date=work_date,
-            employer=employer,
-            payroll_office=payroll_office,
-            hours=hours,
-            hours_cap=cap,
-            leave_noted=True,
-            amount=money(hours * branch.release_hourly_rate),
+            **release,
         )
     )
     return _filed(claim)
@@ -276,12 +283,7 @@ def claim_file_mentor_session(
     if work_date > timezone.localdate():
         raise ValidationError(_("Frikøb til en mentorsession søges, når sessionen har fundet sted."))
     _require_recent(work_date, branch)
-    cap = min(branch.release_hours_cap, HOURS_ABSOLUTE_MAX)
-    hours = _hours(hours, cap)
-    if not leave_noted:
-        raise ValidationError(_("Sæt kryds ved, at fraværet er noteret på din arbejdsplan."))
-    employer = _employer(employer, claimant, branch)
-    payroll_office = _text(payroll_office, label=_("lønkontor"), required=False)
+    release = _release_time(branch, claimant, hours, leave_noted, employer, payroll_office)
     claim = _save(
         ReleaseClaim(
             branch=branch,
@@ -290,12 +292,7 @@ def claim_file_mentor_session(
             filed_by=by,
             reference=reference,
             work_date=work_date,
-            employer=employer,
-            payroll_office=payroll_office,
-            hours=hours,
-            hours_cap=cap,
-            leave_noted=True,
-            amount=money(hours * branch.release_hourly_rate),
+            **release,
         )
     )
     return _filed(claim)
