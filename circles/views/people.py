@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from ..models import Mandate, Membership, MentorPrompt
-from ..permissions_people import get_person_for_user
+from ..permissions import get_person_for_user
 
 
 @login_required
