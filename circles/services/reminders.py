@@ -42,10 +42,10 @@ from django.utils.translation import gettext as _
 
 from netvaerk import tokens
 from netvaerk.outbox.recipients import Recipient
+from netvaerk.outbox.services import Mail, enqueue_many
 
 from ..calendar import ics_attachment
 from ..models import Branch, Invitation, Meeting, Minutes, Network, Reminder
-from .bulkmail import Mail, enqueue_many
 from .meetings import meeting_topic
 from .progress import with_year_progress
 

@@ -44,6 +44,7 @@ import re
 import smtplib
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
@@ -88,6 +89,68 @@ def _render_plain(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
+@dataclass
+class Mail:
+    """One mail to one recipient, as ``enqueue`` and ``enqueue_many`` take it (see ``enqueue``)."""
+
+    template: str
+    to: str
+    key: str
+    to_name: str = ""
+    context: dict = field(default_factory=dict)
+    branch: object = None
+    attachments: list = field(default_factory=list)
+    secrets: dict = field(default_factory=dict)
+    topic: str = ""
+
+
+def render(mail: Mail) -> OutboundEmail:
+    """The outbox row of one mail, rendered and with its secrets sealed, not saved."""
+    secrets = {name: value for name, value in mail.secrets.items() if value}
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "site_url": settings.SITE_URL,
+            "sender": str(mail.branch) if mail.branch is not None else gettext("Netværk"),
+            **mail.context,
+            **{name: sealing.placeholder(name) for name in secrets},
+        }
+        subject = " ".join(_render_plain(f"emails/{mail.template}_subject.txt", context).split())
+        body_text = _render_plain(f"emails/{mail.template}.txt", context)
+        body_html = render_to_string(f"emails/{mail.template}.html", context)
+    stored = [mail.key, subject, body_text, body_html, json.dumps(mail.attachments, ensure_ascii=False)]
+    if any(value in text for value in secrets.values() for text in stored):
+        raise ValueError(
+            "A secret would be stored in the outbox (key, body or attachment); pass it in secrets."
+        )
+    return OutboundEmail(
+        key=mail.key,
+        template=mail.template,
+        topic=mail.topic,
+        branch=mail.branch,
+        to=formataddr((mail.to_name, mail.to)) if mail.to_name else mail.to,
+        subject=subject[:255],
+        body_text=body_text,
+        body_html=body_html,
+        attachments=mail.attachments,
+        has_secrets=bool(secrets),
+        sealed_secrets=sealing.seal(secrets) if secrets else "",
+    )
+
+
+RENDERED = (
+    "template",
+    "topic",
+    "branch",
+    "to",
+    "subject",
+    "body_text",
+    "body_html",
+    "attachments",
+    "has_secrets",
+    "sealed_secrets",
+)
+
+
 def enqueue(
     template: str,
     *,
@@ -112,43 +175,48 @@ def enqueue(
     ``topic`` names what the mail is about for this recipient (``"meeting:12:p34"``): recording a
     mail withdraws the mails on the same topic that have not left yet (see ``withdraw``).
     """
-    secrets = {name: value for name, value in (secrets or {}).items() if value}
-    attachments = attachments or []
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "site_url": settings.SITE_URL,
-            "sender": str(branch) if branch is not None else gettext("Netværk"),
-            **(context or {}),
-            **{name: sealing.placeholder(name) for name in secrets},
-        }
-        subject = " ".join(_render_plain(f"emails/{template}_subject.txt", context).split())
-        body_text = _render_plain(f"emails/{template}.txt", context)
-        body_html = render_to_string(f"emails/{template}.html", context)
-    stored = [key, subject, body_text, body_html, json.dumps(attachments, ensure_ascii=False)]
-    if any(value in text for value in secrets.values() for text in stored):
-        raise ValueError(
-            "A secret would be stored in the outbox (key, body or attachment); pass it in secrets."
+    row = render(
+        Mail(
+            template=template,
+            to=to,
+            key=key,
+            to_name=to_name,
+            context=context or {},
+            branch=branch,
+            attachments=attachments or [],
+            secrets=secrets or {},
+            topic=topic,
         )
+    )
     email, created = OutboundEmail.objects.get_or_create(
-        key=key,
-        defaults={
-            "template": template,
-            "topic": topic,
-            "branch": branch,
-            "to": formataddr((to_name, to)) if to_name else to,
-            "subject": subject[:255],
-            "body_text": body_text,
-            "body_html": body_html,
-            "attachments": attachments,
-            "has_secrets": bool(secrets),
-            "sealed_secrets": sealing.seal(secrets) if secrets else "",
-        },
+        key=key, defaults={name: getattr(row, name) for name in RENDERED}
     )
     if created:
         if topic:
             withdraw(topic=topic, keep=email.pk)
         _publish_after_commit(email.pk)
     return email
+
+
+def enqueue_many(mails: list[Mail]) -> int:
+    """``enqueue`` for many mails at once (the periodic jobs decide thousands): one ``bulk_create``
+    (a key already in the outbox is left as it is), one withdrawal of superseded mails, one publish
+    after commit. Returns how many rows this call added."""
+    if not mails:
+        return 0
+    rows = [render(mail) for mail in mails]
+    keys = [row.key for row in rows]
+    before = set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    new = [row for row in rows if row.key not in before]
+    OutboundEmail.objects.bulk_create(new, ignore_conflicts=True)
+    new_keys = [row.key for row in new]
+    topics = {row.topic for row in new if row.topic}
+    if topics:
+        _withdraw(OutboundEmail.objects.filter(topic__in=topics).exclude(key__in=new_keys))
+    added = list(OutboundEmail.objects.filter(key__in=new_keys).values_list("pk", flat=True))
+    if added:
+        transaction.on_commit(lambda: publish(added))
+    return len(added)
 
 
 def withdraw(*, topic: str, keep: int | None = None) -> int:
@@ -160,15 +228,15 @@ def withdraw(*, topic: str, keep: int | None = None) -> int:
     """
     if not topic:
         raise ValueError("withdraw() needs a topic.")
-    return (
-        OutboundEmail.objects.filter(topic=topic, status=Status.QUEUED)
-        .exclude(pk=keep)
-        .update(
-            status=Status.WITHDRAWN,
-            sealed_secrets="",
-            next_attempt_at=None,
-            last_error=gettext("Trukket tilbage: en nyere besked om det samme afløser den."),
-        )
+    return _withdraw(OutboundEmail.objects.filter(topic=topic).exclude(pk=keep))
+
+
+def _withdraw(queryset) -> int:
+    return queryset.filter(status=Status.QUEUED).update(
+        status=Status.WITHDRAWN,
+        sealed_secrets="",
+        next_attempt_at=None,
+        last_error=gettext("Trukket tilbage: en nyere besked om det samme afløser den."),
     )
 
 

@@ -10,8 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from circles.models import Invitation, Meeting, Network, Reminder
-from circles.services import bulkmail, reminders
+from circles.services import reminders
 from netvaerk import tokens
+from netvaerk.outbox import services as outbox
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
 
@@ -118,7 +119,7 @@ def test_a_crash_while_recording_leaves_nothing_and_the_next_run_sends_all(
 ):
     for index in range(3):
         factories.NetworkFactory(branch=branch, name=f"Bagud {index}")
-    real_render, calls = bulkmail.render, []
+    real_render, calls = outbox.render, []
 
     def crash_on_the_third(mail):
         calls.append(mail.key)
@@ -126,11 +127,11 @@ def test_a_crash_while_recording_leaves_nothing_and_the_next_run_sends_all(
             raise RuntimeError("the worker died")
         return real_render(mail)
 
-    monkeypatch.setattr(bulkmail, "render", crash_on_the_third)
+    monkeypatch.setattr(outbox, "render", crash_on_the_third)
     with pytest.raises(RuntimeError):
         reminders.run("cadence", today=date(YEAR, 4, 1))
     assert not Reminder.objects.exists() and not OutboundEmail.objects.exists()
-    monkeypatch.setattr(bulkmail, "render", real_render)
+    monkeypatch.setattr(outbox, "render", real_render)
     assert reminders.run("cadence", today=date(YEAR, 4, 1)).sent == 4
     assert reminders.run("cadence", today=date(YEAR, 4, 2)).sent == 0
 
