@@ -31,3 +31,9 @@ def meeting_reminders() -> int:
 @shared_task(name="circles.tasks.minutes_overdue", ignore_result=True)
 def minutes_overdue() -> int:
     return _run("minutes_overdue")
+
+
+@shared_task(name="circles.tasks.run_job", ignore_result=True)
+def run_job(job: str) -> int:
+    """Any registered job by name (the mentoring app's jobs are scheduled this way)."""
+    return _run(job)

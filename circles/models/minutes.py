@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .meetings import Meeting
 
 MINUTES_TEXT_MAX = 100_000  # about 40 pages; a longer text belongs in an uploaded file
+KEY_MESSAGES_MAX = 5_000
 
 
 def minutes_upload_path(instance, filename):
@@ -31,6 +32,14 @@ class Minutes(models.Model):
         Meeting, verbose_name=_("møde"), on_delete=models.CASCADE, related_name="minutes"
     )
     text = models.TextField(_("referat"), max_length=MINUTES_TEXT_MAX, blank=True)
+    key_messages = models.TextField(
+        _("centrale budskaber"),
+        max_length=KEY_MESSAGES_MAX,
+        blank=True,
+        help_text=_(
+            "Ikke fortroligt: sendes til TR og ledere, når referatet er godkendt (AMR- og blandede netværk)."
+        ),
+    )
     confidential = models.BooleanField(
         _("fortroligt"),
         default=False,
@@ -136,6 +145,7 @@ class MinutesVersion(models.Model):
     )
     number = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("referat"), max_length=MINUTES_TEXT_MAX, blank=True)
+    key_messages = models.TextField(_("centrale budskaber"), max_length=KEY_MESSAGES_MAX, blank=True)
     attachment = models.ForeignKey(
         MinutesAttachment,
         verbose_name=_("fil"),

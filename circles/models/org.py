@@ -53,6 +53,17 @@ class Branch(models.Model):
         help_text=_("Bruges kun til at afstemme arbejdsgivernes regninger mod de godkendte timer."),
     )
 
+    # Seed 002 "Kære leder": the letter asking managers to give AMRs paid leave for the meetings.
+    leave_letter = models.TextField(
+        _("brev til ledere om tjenestefrihed"),
+        max_length=10_000,
+        blank=True,
+        help_text=_(
+            "Sendes med årets mødedatoer til lederne af AMR-netværkenes medlemmer. "
+            "Tom: standardbrevet fra kredsen."
+        ),
+    )
+
     class Meta:
         verbose_name = _("kreds")
         verbose_name_plural = _("kredse")
@@ -160,6 +171,12 @@ class Workplace(models.Model):
     name = models.CharField(_("navn"), max_length=160)
     work_area = models.CharField(_("arbejdsområde"), max_length=30, choices=WorkArea)
     municipality = models.CharField(_("kommune"), max_length=80)
+    manager_name = models.CharField(_("leders navn"), max_length=160, blank=True)
+    manager_email = models.EmailField(
+        _("leders e-mail"),
+        blank=True,
+        help_text=_("Bruges til netværkenes centrale budskaber og brevet om tjenestefrihed til AMR."),
+    )
 
     class Meta:
         verbose_name = _("arbejdsplads")

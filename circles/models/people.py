@@ -31,6 +31,7 @@ class Person(models.Model):
     )
     tr_training_completed_on = models.DateField(_("TR-uddannelse gennemført"), null=True, blank=True)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymiseret"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("medlem")

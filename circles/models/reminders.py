@@ -22,6 +22,11 @@ class Reminder(models.Model):
         RETURNED_OFFICE = "returned_office", _("Returneret referat ikke indsendt igen – kredskontoret")
         WELCOME = "welcome", _("Velkomst")
         PLACEMENT = "placement", _("Placering i netværk")
+        MENTOR_OFFER = "mentor_offer", _("Mentortilbud udløber snart")
+        MENTOR_OFFER_EXPIRED = "mentor_expired", _("Mentortilbud udløbet")
+        MENTOR_ENDING = "mentor_ending", _("Mentorforløb slutter om en måned")
+        MENTOR_FEEDBACK = "mentor_feedback", _("Evaluering af mentorforløb")
+        RETENTION = "retention", _("Sletning efter opbevaringsperiode")
 
     kind = models.CharField(_("type"), max_length=20, choices=Kind)
     key = models.CharField(_("nøgle"), max_length=255, unique=True)

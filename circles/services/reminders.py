@@ -442,6 +442,16 @@ JOBS: dict[str, Callable[[date], Iterator[Decision]]] = {
 }
 
 
+def register_job(name: str, decide: Callable[[date], Iterator[Decision]]) -> None:
+    """Let another app (mentoring) add a daily job that decides mails the same way, exactly once.
+
+    Call it from the app's ``AppConfig.ready``; ``run_job`` and ``circles.tasks.run_job`` find it.
+    """
+    if JOBS.get(name, decide) is not decide:
+        raise ValueError(f"job {name!r} is registered already")
+    JOBS[name] = decide
+
+
 def _lock(job: str) -> None:
     """One run of a job at a time (until its transaction ends), across processes, on PostgreSQL."""
     if connection.vendor != "postgresql":
