@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import claims, meetings, minutes, networks, people
 
@@ -36,4 +36,7 @@ urlpatterns = [
     path("moede/<int:meeting_id>/koersel/", claims.claim_mileage, name="claim_mileage"),
     path("frikoeb/", claims.my_claims, name="my_claims"),
     path("frikoeb/<int:claim_id>/traek-tilbage/", claims.claim_withdraw, name="claim_withdraw"),
+    # AMR sign-up (public) and each network's voice (key messages, leave letter, board, supervision)
+    path("", include("circles.urls_signup")),
+    path("", include("circles.urls_voice")),
 ]

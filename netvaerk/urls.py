@@ -17,5 +17,7 @@ urlpatterns = [
     path("accounts/", include("netvaerk.accounts")),
     path("admin/r/<path:rest>", no_shortcut),  # "view on site" links go straight to the page
     path("admin/", admin.site.urls),
+    path("mentor/", include("mentoring.urls")),
+    path("", include("netvaerk.privacy.urls")),
     path("", include("circles.urls")),
 ]

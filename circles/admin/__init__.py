@@ -1,3 +1,14 @@
 """The branch office's tool. Each module registers the admin of one domain."""
 
-from . import claims, meetings, minutes, networks, org, overview, people, reminders  # noqa: F401
+from . import (  # noqa: F401
+    claims,
+    meetings,
+    minutes,
+    networks,
+    org,
+    overview,
+    people,
+    reminders,
+    signups,
+    voice,
+)

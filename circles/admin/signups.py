@@ -1,0 +1,1 @@
+"""AMR sign-ups in the admin."""

@@ -1,0 +1,1 @@
+"""Offers, pairings, sessions, feedback and the evaluation export in the admin."""

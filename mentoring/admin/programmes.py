@@ -1,0 +1,1 @@
+"""Programmes, mentors and requests in the admin."""
