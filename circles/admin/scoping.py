@@ -23,17 +23,25 @@ from netvaerk.admin import ModelAdmin, StackedInline, TabularInline
 from ..models import (
     AgendaItem,
     Attendance,
+    BoardPoint,
+    BoardTopic,
     Branch,
     Employer,
     Invitation,
+    KeyMessageDelivery,
+    LeaveLetter,
     Mandate,
     Meeting,
     Membership,
+    MentorPrompt,
     Minutes,
     MinutesAttachment,
     MinutesVersion,
     Network,
     Person,
+    ReleaseClaim,
+    SignUp,
+    SupervisionRequest,
     User,
     Workplace,
 )
@@ -55,7 +63,23 @@ SCOPED_CHOICES = {
     Minutes: "meeting__network__branch",
     MinutesAttachment: "minutes__meeting__network__branch",
     MinutesVersion: "minutes__meeting__network__branch",
+    MentorPrompt: "network__branch",
+    ReleaseClaim: "branch",
+    SignUp: "branch",
+    KeyMessageDelivery: "minutes__meeting__network__branch",
+    LeaveLetter: "network__branch",
+    BoardTopic: "branch",
+    BoardPoint: "network__branch",
+    SupervisionRequest: "network__branch",
 }
+
+
+def register_scope(model, paths: str | tuple[str, ...]) -> None:
+    """Another app's model (mentoring's) joins the scoping: ``paths`` reach its Branch.
+
+    Call it at import time of the app's admin module, before its admins are used.
+    """
+    SCOPED_CHOICES[model] = paths
 
 
 def in_branch(model, branch_id) -> Q | None:
