@@ -11,4 +11,6 @@ class CirclesConfig(AppConfig):
 
         from .roles import ensure_groups
 
-        post_migrate.connect(ensure_groups, sender=self)
+        # after every app's migrate, not only ours: the roles hold mentoring's and privacy's permissions,
+        # which exist only once those apps have migrated
+        post_migrate.connect(ensure_groups, dispatch_uid="circles.ensure_groups")
