@@ -283,3 +283,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Privacy (GDPR Art. 9): the change log ties each change to the request's user (after the
+# authentication middleware); the nightly retention job runs after the reminders.
+MIDDLEWARE += ["netvaerk.privacy.middleware.ChangeLogMiddleware"]
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and migrations are not changes by a person
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "netvaerk.privacy.tasks.retention",
+    "schedule": crontab(hour=2, minute=30),
+}

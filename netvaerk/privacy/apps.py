@@ -6,3 +6,8 @@ class PrivacyConfig(AppConfig):
     name = "netvaerk.privacy"
     label = "privacy"
     verbose_name = _("Persondata")
+
+    def ready(self):
+        from .audit import register_all
+
+        register_all()
