@@ -16,6 +16,7 @@ from ..models import (
     User,
     Workplace,
 )
+from ..services.voice import ensure_board_topics
 from .people import _active_tr_mandate, _active_tr_membership
 from .scoping import BranchScopedAdmin, scope_choices
 
@@ -49,6 +50,17 @@ class BranchAdmin(ModelAdmin):
                 ),
             },
         ),
+        (
+            _("Brev til ledere om tjenestefrihed (AMR-netværk)"),
+            {
+                "fields": ["leave_letter"],
+                "description": _(
+                    "Sendes med årets mødedatoer til lederne af AMR-netværkenes medlemmer. Tom: standardbrevet. "
+                    "Disse felter udfyldes for hver modtager: {kreds}, {netværk}, {kontor_email}, {leder}, "
+                    "{medlem} og {arbejdsplads}."
+                ),
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -59,6 +71,11 @@ class BranchAdmin(ModelAdmin):
 
     def has_add_permission(self, request):
         return request.user.is_superuser and super().has_add_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            ensure_board_topics(obj)  # a new branch starts with the seed's topics for the board
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
@@ -116,6 +133,19 @@ class WorkplaceAdmin(BranchScopedAdmin):
     list_select_related = ["employer"]
     search_fields = ["name", "municipality", "employer__name"]
     autocomplete_fields = ["employer"]
+    fieldsets = [
+        (None, {"fields": ["employer", "name", "work_area", "municipality"]}),
+        (
+            _("Leder"),
+            {
+                "fields": ["manager_name", "manager_email"],
+                "description": _(
+                    "Lederen får AMR-netværkenes centrale budskaber og brevet om tjenestefrihed med "
+                    "mødedatoerne."
+                ),
+            },
+        ),
+    ]
 
 
 @admin.register(User)

@@ -12,6 +12,15 @@ from ..models import MEETING_YEARS, prefetch_active_mandates
 from ..permissions import can_manage_network, get_network_for_user
 from ..services.meetings import network_rules_update
 from ..services.progress import plan_year, year_plan
+from ..services.voice import (
+    LEAVE_LETTER_KINDS,
+    can_request_supervision,
+    can_send_leave_letter,
+    is_branch_office,
+    points_for_network,
+)
+
+BOARD_POINTS_SHOWN = 10
 
 
 @login_required
@@ -25,6 +34,9 @@ def network_detail(request, network_id):
     # ?aar=2027: a coordinator who planned next year's meetings lands on that year
     plan = year_plan(network, year=plan_year(request.GET.get("aar")))
     meetings = _with_answers(network.meetings.filter(starts_at__year=plan["year"])).order_by("starts_at")
+    can_manage = can_manage_network(request.user, network)
+    # the points for the board and their replies: the network's own, for who runs it and the office
+    sees_points = network.is_tr_network and (can_manage or is_branch_office(request.user, network.branch_id))
     return render(
         request,
         "circles/network_detail.html",
@@ -36,7 +48,11 @@ def network_detail(request, network_id):
             "now": timezone.now(),
             "this_year": timezone.localdate().year,
             "meeting_years": MEETING_YEARS,
-            "can_manage": can_manage_network(request.user, network),
+            "can_manage": can_manage,
+            "can_ask_supervision": can_request_supervision(request.user, network),
+            "can_send_leave_letter": network.kind in LEAVE_LETTER_KINDS
+            and can_send_leave_letter(request.user, network),
+            "board_points": points_for_network(network)[:BOARD_POINTS_SHOWN] if sees_points else None,
         },
     )
 
