@@ -8,6 +8,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Persondata")
 
     def ready(self):
+        from . import admin_log  # noqa: F401  (the access log's admin; admin.py holds the person tools)
         from .audit import register_all
 
         register_all()
