@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -58,6 +59,7 @@ from .people import membership_add
 WELCOME_ROLES = (Mandate.Role.TR, Mandate.Role.FTR, Mandate.Role.AMR)
 MENTOR_ROLES = (Mandate.Role.TR,)
 NEXT_MEETINGS = 3
+MENTOR_REQUEST_SALT = "netvaerk.mentor-request"  # mentoring.views.matching checks it with the same salt
 _IGNORED_WORDS = {"kommunegruppe", "kommunegruppen", "kommune", "kommuner", "og"}
 
 
@@ -233,6 +235,13 @@ def _place(mandate: Mandate, by: User, welcome: Welcome) -> None:
 # The welcome --------------------------------------------------------------------------------------
 
 
+def mentor_request_link(person: Person) -> str:
+    """The new TR's "Jeg vil gerne have en mentor" link (the mentoring app's page): the person's id,
+    signed and dated (the page accepts it for 60 days). Sent sealed in the welcome mail, never stored."""
+    signed = signing.TimestampSigner(salt=MENTOR_REQUEST_SALT).sign(str(person.pk))
+    return reverse("mentoring:request_self", args=[signed])
+
+
 def _contact(network: Network, role: str, person: Person):
     """Whom the new representative turns to and who is told about them: for an AMR the facilitating
     consultant, else the coordinator; the other one when the first is missing (or is the person)."""
@@ -261,7 +270,19 @@ def _record(*, kind, key, branch, network, recipient: Recipient, reason, meeting
     )
 
 
-def _send(template, *, recipient: Recipient, key, context, branch, kind, network, reason, attachments=None):
+def _send(
+    template,
+    *,
+    recipient: Recipient,
+    key,
+    context,
+    branch,
+    kind,
+    network,
+    reason,
+    attachments=None,
+    secrets=None,
+):
     enqueue(
         template,
         to=recipient.email,
@@ -270,6 +291,7 @@ def _send(template, *, recipient: Recipient, key, context, branch, kind, network
         context=context,
         branch=branch,
         attachments=attachments or [],
+        secrets=secrets,
     )
     _record(kind=kind, key=key, branch=branch, network=network, recipient=recipient, reason=reason)
 
@@ -308,6 +330,7 @@ def mandate_welcome(*, mandate: Mandate, by: User) -> Welcome:
     contact = _contact(network, mandate.role, person) if network is not None else None
     me = Recipient.of_person(person)
     role = mandate.get_role_display()
+    secrets = {"mentor_request_url": mentor_request_link(person)} if mandate.role in MENTOR_ROLES else {}
 
     _send(
         "circles/welcome_representative",
@@ -325,6 +348,7 @@ def mandate_welcome(*, mandate: Mandate, by: User) -> Welcome:
             "home_url": reverse("home"),
         },
         attachments=[ics_attachment(meeting, attendee=me) for meeting in meetings],
+        secrets=secrets,
         branch=branch,
         kind=Reminder.Kind.WELCOME,
         network=network,
