@@ -8,4 +8,5 @@ app_name = "mentoring"
 urlpatterns = [
     path("", include("mentoring.urls_matching")),
     path("", include("mentoring.urls_pairing")),
+    path("", include("mentoring.urls_links")),
 ]
