@@ -125,7 +125,7 @@ def link_path(purpose: str, raw: str) -> str:
     return reverse(name, args=[raw])
 
 
-def _new_link(pairing: Pairing, party: str, purpose: str, *, expires_at) -> tuple[PairingLink, str]:
+def new_link(pairing: Pairing, party: str, purpose: str, *, expires_at) -> tuple[PairingLink, str]:
     """An unsaved link row and the raw token for the mail (the row keeps only the digest)."""
     token = tokens.issue()
     link = PairingLink(
@@ -134,7 +134,7 @@ def _new_link(pairing: Pairing, party: str, purpose: str, *, expires_at) -> tupl
     return link, link_path(purpose, token.raw)
 
 
-def _context(pairing: Pairing, party: str) -> dict:
+def mail_context(pairing: Pairing, party: str) -> dict:
     programme = pairing.programme
     return {
         "pairing": pairing,
@@ -153,7 +153,7 @@ def _mail_party(pairing: Pairing, party: str, template: str, key: str, *, contex
         to=person.email,
         to_name=person.name,
         key=key,
-        context={**_context(pairing, party), **(context or {})},
+        context={**mail_context(pairing, party), **(context or {})},
         branch=pairing.programme.branch,
         secrets=secrets,
     )
@@ -186,7 +186,7 @@ def pairing_start(*, offer: Offer, today: date) -> Pairing:
         raise ValidationError(_("Den nye TR har allerede en aktiv mentor.")) from None
     links = {}
     for party in PARTIES:
-        links[party] = _new_link(pairing, party, Purpose.END, expires_at=end_link_expiry(pairing))
+        links[party] = new_link(pairing, party, Purpose.END, expires_at=end_link_expiry(pairing))
     PairingLink.objects.bulk_create([link for link, _path in links.values()])
     for party in PARTIES:
         other = party_person(pairing, other_party(party))
@@ -218,7 +218,7 @@ def send_feedback_links(pairings: list[Pairing], *, now=None) -> list[Mail]:
     links, mails = [], []
     for pairing in pairings:
         for party in PARTIES:
-            link, path = _new_link(pairing, party, Purpose.FEEDBACK, expires_at=expires_at)
+            link, path = new_link(pairing, party, Purpose.FEEDBACK, expires_at=expires_at)
             links.append(link)
             person = party_person(pairing, party)
             mails.append(
@@ -227,7 +227,7 @@ def send_feedback_links(pairings: list[Pairing], *, now=None) -> list[Mail]:
                     to=person.email,
                     to_name=person.name,
                     key=f"mentor-pairing:{pairing.pk}:feedback:{party}",
-                    context={**_context(pairing, party), "valid_days": FEEDBACK_VALID_DAYS},
+                    context={**mail_context(pairing, party), "valid_days": FEEDBACK_VALID_DAYS},
                     branch=pairing.programme.branch,
                     secrets={"feedback_url": path},
                 )
@@ -259,7 +259,7 @@ def pairing_end(*, pairing: Pairing, party: str, reason: str = "", by: User | No
     for who in told:
         _mail_party(pairing, who, "mentoring/pairing_ended", f"mentor-pairing:{pairing.pk}:ended:{who}")
     context = {
-        **_context(pairing, Party.OFFICE),
+        **mail_context(pairing, Party.OFFICE),
         "ended_by": pairing.get_ended_by_display(),
         "url": reverse("admin:mentoring_pairing_change", args=[pairing.pk]),
     }
