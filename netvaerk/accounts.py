@@ -4,19 +4,27 @@ Password links are mailed through the outbox as sealed secrets: the office's mai
 them, and the recipient alone gets the working link.
 """
 
+from axes.admin import AccessAttemptAdmin
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
-from django.urls import path, reverse
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.http import HttpResponseRedirect
+from django.urls import include, path, reverse
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from netvaerk.outbox.services import enqueue
+from netvaerk.outbox.models import OutboundEmail
+from netvaerk.outbox.services import Mail, enqueue
+from netvaerk.outbox.services import render as render_mail
 from netvaerk.tokens import digest
 
 
@@ -48,10 +56,35 @@ def password_mail(
     )
 
 
+def _as_if_mailed(email: str) -> None:
+    """For an unknown address: the work of a real reset mail, recorded nowhere.
+
+    The page answers alike for known and unknown addresses; doing the same work (a reset token, the
+    rendered and sealed mail, the outbox look-up) keeps the answer's time alike too.
+    """
+    stand_in = get_user_model()(pk=0, username=email, email=email, password=make_password(None))
+    token = default_token_generator.make_token(stand_in)
+    link = reverse("password_reset_confirm", args=[urlsafe_base64_encode(b"0"), token])
+    key = f"password-reset:0:{digest(link)}"
+    render_mail(
+        Mail(
+            template="accounts/password_reset",
+            to=email,
+            key=key,
+            context={"user": stand_in, "valid_days": password_link_days()},
+            secrets={"link": link},
+        )
+    )
+    OutboundEmail.objects.filter(key=key).exists()
+
+
 class OutboxPasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, *args, **kwargs):
         email = self.cleaned_data["email"]
-        for user in self.get_users(email):
+        users = list(self.get_users(email))
+        if not users:
+            _as_if_mailed(email)
+        for user in users:
             password_mail("accounts/password_reset", user=user, key="password-reset", branch=user.branch)
 
 
@@ -76,10 +109,25 @@ class EmailBackend(ModelBackend):
         return None
 
 
+def typed_username(request, credentials=None) -> str:
+    """The key django-axes locks with: what was typed as username or e-mail, trimmed, any case."""
+    typed = credentials.get("username") if credentials else getattr(request, "POST", {}).get("username")
+    return (typed or "").strip().lower()
+
+
 class LoginForm(auth_forms.AuthenticationForm):
     username = auth_forms.UsernameField(
         label=_("Brugernavn eller e-mail"), widget=forms.TextInput(attrs={"autofocus": True})
     )
+
+
+def admin_login(request):
+    """The admin's login is the front end's: one page, one throttle, then the code step for staff."""
+    if request.user.is_authenticated:
+        # logged in but not staff: no loop back to the admin, which would send them here again
+        raise PermissionDenied
+    target = request.GET.get("next") or reverse("admin:index")
+    return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 urlpatterns = [
@@ -109,4 +157,32 @@ urlpatterns = [
     ),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("twofactor/", include("netvaerk.twofactor")),
 ]
+
+
+# Lockouts in the admin ---------------------------------------------------------------------------
+
+
+def lockouts_for(queryset, user):
+    """The office sees (and lifts) lockouts of its own branch's logins; a superuser sees all.
+
+    Attempts are stored under the typed name (lower case), so a login's username or e-mail matches.
+    A name that belongs to no login of the branch (a typo, a stranger) is the superuser's to see.
+    """
+    if user.is_superuser:
+        return queryset
+    logins = get_user_model().objects.filter(
+        Q(branch_id=user.branch_id) | Q(person__branch_id=user.branch_id)
+    )
+    return queryset.filter(
+        Q(username__in=logins.annotate(key=Lower("username")).values("key"))
+        | Q(username__in=logins.annotate(key=Lower("email")).values("key"))
+    )
+
+
+class LockoutAdmin(AccessAttemptAdmin):
+    """Axes' list of failed logins, scoped to the branch: deleting a row lifts the lockout."""
+
+    def get_queryset(self, request):
+        return lockouts_for(super().get_queryset(request), request.user)

@@ -12,6 +12,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from .twofactor import has_app, must_verify
+
 LAST_SEEN = "_last_seen"
 TOUCH_EVERY = 60  # seconds: how often a busy session is written back to refresh its expiry
 
@@ -99,4 +101,29 @@ class IdleSessionMiddleware:
             if last_seen is None or now - last_seen >= TOUCH_EVERY:
                 request.session[LAST_SEEN] = now
                 request.session.set_expiry(idle)
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """After the password, a user who needs a second factor can only give the code (or set it up).
+
+    Staff need it where ``TWO_FACTOR_REQUIRED_FOR_STAFF`` is on; anyone who turned it on needs it
+    too. Until the code is given, every page (the admin too) redirects to the code step, keeping
+    where the user was going; logging out still works.
+    """
+
+    EXEMPT = ("twofactor_verify", "twofactor_setup", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and must_verify(request):
+            exempt = {reverse(name) for name in self.EXEMPT}
+            if request.path not in exempt:
+                step = "twofactor_verify" if has_app(user) else "twofactor_setup"
+                target = request.get_full_path() if request.method == "GET" else ""
+                query = f"?{urlencode({'next': target})}" if target else ""
+                return HttpResponseRedirect(f"{reverse(step)}{query}")
         return self.get_response(request)

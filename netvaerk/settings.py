@@ -5,6 +5,7 @@ under var/, prints mail to the console and runs Celery tasks inline.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,13 +70,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "netvaerk.middleware.RefuseNulBytesMiddleware",
     "netvaerk.middleware.IdleSessionMiddleware",
+    "netvaerk.middleware.TwoFactorMiddleware",
     "netvaerk.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the Danish lockout page
 ]
 
 ROOT_URLCONF = "netvaerk.urls"
@@ -133,9 +137,30 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # a password link (reset or invitation) works for 3 days
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out pair never reaches a password check
     "django.contrib.auth.backends.ModelBackend",  # username, as always
     "netvaerk.accounts.EmailBackend",  # or the e-mail address, when it is one user's only
 ]
+
+# Two-factor login (django-otp): an authenticator app (TOTP) plus single-use backup codes. Staff
+# (office, consultants, superusers) must use it where it is required: in production by default.
+TWO_FACTOR_REQUIRED_FOR_STAFF = env_bool("TWO_FACTOR_REQUIRED_FOR_STAFF", not DEBUG)
+OTP_TOTP_ISSUER = "Netværk"
+OTP_TOTP_THROTTLE_FACTOR = 1  # a wrong code makes the next try wait 1, 2, 4, 8 … seconds
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admin never shows a secret key or a QR code
+
+# Login throttling (django-axes): the pair of typed username (or e-mail, any case) and address is
+# locked after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES; the office can lift it sooner.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "netvaerk.accounts.typed_username"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "otp_token"]
+# The address is REMOTE_ADDR (django-ipware is not installed): behind a proxy, the proxy's own.
 
 LANGUAGE_CODE = "da"
 # Danish only until an English catalogue exists; strings are translatable so one can follow.

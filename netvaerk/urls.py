@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from circles.views.home import home
 
-from . import views
+from . import accounts, views
 from .admin import no_shortcut
 
 admin.site.site_header = _("Netværk – kredskontoret")
@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("netvaerk.accounts")),
     path("admin/r/<path:rest>", no_shortcut),  # "view on site" links go straight to the page
+    path("admin/login/", accounts.admin_login),  # one login page for both: one throttle, one code step
     path("admin/", admin.site.urls),
     path("mentor/", include("mentoring.urls")),
     path("", include("netvaerk.privacy.urls")),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.http import HttpRequest
+from django.test import Client
 
 from circles.models import Mandate
 from circles.roles import CONSULTANT, OFFICE
@@ -62,6 +64,20 @@ def _celery_inline():
     """Tasks run inline in tests; the Redis worker test switches this off for itself."""
     celery_app.conf.task_always_eager = True
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _axes_sees_test_logins():
+    """django-axes needs the request at every authenticate(); the test client's login() has none."""
+    original = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", HttpRequest())
+        return original(self, **credentials)
+
+    Client.login = login
+    yield
+    Client.login = original
 
 
 @pytest.fixture(autouse=True)
