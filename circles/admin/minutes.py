@@ -2,12 +2,14 @@
 
 Who sees what follows the same rule as the front end (``circles.permissions.can_read_minutes``): the
 queue lists only minutes the user may read, and the review page shows the last submitted version,
-never the coordinator's working copy.
+never the coordinator's working copy. The review page also shows the version's key messages (AMR and
+mixed networks), the points for the board, and to whom the key messages were sent at approval.
 """
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..forms.minutes import ReturnForm
-from ..models import Minutes, MinutesVersion
+from ..models import KeyMessageDelivery, Minutes, MinutesVersion
 from ..permissions import can_read_minutes, readable_minutes
 from ..services.minutes import last_submitted, minutes_approve, minutes_return
 from ..templatetags.names import display_name
@@ -62,6 +64,45 @@ class VersionInline(BranchScopedInline):
         return _file_link(obj.attachment)
 
 
+class KeyMessageDeliveryInline(BranchScopedInline):
+    """To whom the approved minutes' key messages were sent (written by the approval, never by hand)."""
+
+    model = KeyMessageDelivery
+    extra = 0
+    can_delete = False
+    verbose_name = _("centrale budskaber sendt til")
+    verbose_name_plural = _("centrale budskaber sendt til")
+    fields = ["recipient_name", "recipient_email", "audience", "workplace", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("workplace").order_by("audience", "recipient_name")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class KeyMessagesFilter(admin.SimpleListFilter):
+    title = _("centrale budskaber")
+    parameter_name = "budskaber"
+
+    def lookups(self, request, model_admin):
+        return [("sendt", _("Sendt")), ("ikke-sendt", _("Ikke sendt"))]
+
+    def queryset(self, request, queryset):
+        sent = Exists(KeyMessageDelivery.objects.filter(minutes=OuterRef("pk")))
+        if self.value() == "sendt":
+            return queryset.filter(sent)
+        if self.value() == "ikke-sendt":
+            return queryset.filter(~sent)
+        return queryset
+
+
 class ReviewStatusFilter(QueueStatusFilter):
     statuses = Minutes.Status
     default = Minutes.Status.SUBMITTED
@@ -80,23 +121,27 @@ class MinutesAdmin(BranchScopedAdmin):
         "submitted_at",
         "submitter",
         "version_count",
+        "key_messages_sent",
     ]
     list_filter = [
         ReviewStatusFilter,
         "meeting__network__kind",
         "confidential",
+        KeyMessagesFilter,
         ("meeting__starts_at", admin.DateFieldListFilter),
     ]
     list_select_related = ["meeting__network", "submitted_by__person"]
     search_fields = ["meeting__network__name"]
     actions = ["approve", "send_back"]
-    inlines = [VersionInline]
+    inlines = [VersionInline, KeyMessageDeliveryInline]
     fields = [
         "meeting",
         "status",
         "confidential",
         "rendered_text",
         "current_file",
+        "reviewed_key_messages",
+        "board_points",
         "submitted_at",
         "submitter",
         "decided_at",
@@ -114,7 +159,17 @@ class MinutesAdmin(BranchScopedAdmin):
 
     def get_queryset(self, request):
         readable = readable_minutes(request.user, super().get_queryset(request))
-        return readable.annotate(versions_total=Count("versions"))
+        sent = (
+            KeyMessageDelivery.objects.filter(minutes=OuterRef("pk"))
+            .order_by()
+            .values("minutes")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return readable.annotate(
+            versions_total=Count("versions"),
+            deliveries_total=Coalesce(Subquery(sent, output_field=IntegerField()), 0),
+        )
 
     def get_object(self, request, object_id, from_field=None):
         minutes = super().get_object(request, object_id, from_field)
@@ -149,6 +204,27 @@ class MinutesAdmin(BranchScopedAdmin):
     @admin.display(description=_("versioner"), ordering="versions_total")
     def version_count(self, obj):
         return obj.versions_total
+
+    @admin.display(description=_("budskaber sendt til"), ordering="deliveries_total")
+    def key_messages_sent(self, obj):
+        return obj.deliveries_total or "—"
+
+    @admin.display(description=_("centrale budskaber"))
+    def reviewed_key_messages(self, obj):
+        copy = _reviewed(obj)
+        return render_to_string(
+            "admin/circles/minutes_key_messages.html",
+            {"key_messages": copy.key_messages if copy else "", "kind": obj.meeting.network.kind},
+        )
+
+    @admin.display(description=_("punkter til kredsbestyrelsen"))
+    def board_points(self, obj):
+        if not obj.meeting.network.is_tr_network:
+            return "—"
+        if obj.status not in (Minutes.Status.SUBMITTED, Minutes.Status.APPROVED):
+            return _("Punkterne vises, når referatet er indsendt igen.")
+        points = obj.board_points.select_related("topic").order_by("pk")
+        return render_to_string("admin/circles/minutes_board_points.html", {"points": points})
 
     @admin.display(description=_("indsendt af"), ordering="submitted_by__person__name")
     def submitter(self, obj):

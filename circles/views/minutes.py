@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ..forms.minutes import MinutesForm
-from ..models import MinutesVersion
+from ..forms.minutes import MinutesForm, board_point_formset
+from ..models import BoardPoint, Minutes, MinutesVersion
 from ..permissions import (
     can_manage_network,
     can_read_minutes,
@@ -33,9 +33,20 @@ def minutes_edit(request, meeting_id):
     if not minutes.is_editable:
         messages.info(request, _("Referatet er indsendt og låst."))
         return redirect("circles:minutes_detail", meeting_id=meeting.pk)
-    initial = {"text": minutes.text, "confidential": minutes.confidential, "revision": minutes.revision}
-    form = MinutesForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    network = meeting.network
+    with_key_messages = services.has_key_messages(network)
+    initial = {
+        "text": minutes.text,
+        "key_messages": minutes.key_messages,
+        "confidential": minutes.confidential,
+        "revision": minutes.revision,
+    }
+    form = MinutesForm(
+        request.POST or None, request.FILES or None, initial=initial, key_messages=with_key_messages
+    )
+    points, handled = _points_form(request, minutes)
+    posted_points = points is not None and points.is_bound
+    if request.method == "POST" and form.is_valid() and (not posted_points or points.is_valid()):
         data = form.cleaned_data
         try:
             services.minutes_save(
@@ -45,6 +56,8 @@ def minutes_edit(request, meeting_id):
                 confidential=data["confidential"],
                 upload=data["upload"] or None,
                 revision=data["revision"],
+                key_messages=data["key_messages"] if with_key_messages else None,
+                points=points.points() if posted_points else None,
             )
         except ValidationError as error:
             show_errors(request, error)
@@ -61,9 +74,30 @@ def minutes_edit(request, meeting_id):
             "network": meeting.network,
             "minutes": minutes,
             "form": form,
+            "points": points,
+            "handled_points": handled,
             "files": _files(minutes),
         },
     )
+
+
+def _points_form(request, minutes):
+    """The points for the board (TR and mixed networks): a formset of the NEW points, and the points
+    the office has already taken up or answered, which are shown but not edited. A POST without the
+    points part (no management form) leaves the points as they are."""
+    network = minutes.meeting.network
+    if not services.has_board_points(network):
+        return None, []
+    saved = list(minutes.board_points.select_related("topic").order_by("pk")) if minutes.pk else []
+    handled = [point for point in saved if point.status != BoardPoint.Status.NEW]
+    posted = request.method == "POST" and "points-TOTAL_FORMS" in request.POST
+    formset = board_point_formset(
+        request.POST if posted else None,
+        points=[point for point in saved if point.status == BoardPoint.Status.NEW],
+        topics=services.board_topics(network, minutes),
+        handled=len(handled),
+    )
+    return formset, handled
 
 
 def _files(minutes):
@@ -122,8 +156,20 @@ def minutes_detail(request, meeting_id):
             "copy": services.readable_copy(minutes=minutes, user=request.user),
             "versions": minutes.versions.select_related("attachment", "submitted_by") if history else None,
             "can_manage": manage,
+            "with_key_messages": services.has_key_messages(meeting.network),
+            "points": _points_shown(minutes, manage),
         },
     )
+
+
+def _points_shown(minutes, manage: bool):
+    """The points for the board on the minutes page. Those of a draft or returned minutes are the
+    coordinator's working copy: only the coordinator and consultant see them then."""
+    if not services.has_board_points(minutes.meeting.network):
+        return None
+    if not manage and minutes.status not in (Minutes.Status.SUBMITTED, Minutes.Status.APPROVED):
+        return None
+    return list(minutes.board_points.select_related("topic").order_by("pk"))
 
 
 @never_cache
