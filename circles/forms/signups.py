@@ -84,7 +84,10 @@ class SignUpForm(forms.Form):
         label=_("Du er"),
         choices=SignUp.ROLES,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Vælg, om du er AMR eller AMR-suppleant.")},
+        error_messages={
+            "required": _("Vælg, om du er AMR eller AMR-suppleant."),
+            "invalid_choice": _("Vælg, om du er AMR eller AMR-suppleant."),
+        },
     )
     network = forms.ModelChoiceField(
         label=_("Netværk"),
@@ -131,7 +134,13 @@ class SignUpForm(forms.Form):
             raise forms.ValidationError(
                 _("Formularen er ugyldig. Den er hentet igen: udfyld den, og send igen."), code="stale"
             ) from None
-        if (self.now or time.time()) - started < MIN_FILL_SECONDS:
+        elapsed = (self.now or time.time()) - started
+        if elapsed > MAX_FILL_SECONDS:
+            raise forms.ValidationError(
+                _("Siden har været åben for længe. Den er hentet igen: udfyld den, og send igen."),
+                code="stale",
+            )
+        if elapsed < MIN_FILL_SECONDS:
             raise forms.ValidationError(
                 _("Formularen blev sendt meget hurtigt. Kontrollér oplysningerne, og send igen."),
                 code="too_fast",

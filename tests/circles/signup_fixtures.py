@@ -15,7 +15,7 @@ from ..conftest import _staff
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
