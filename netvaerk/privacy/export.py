@@ -15,6 +15,9 @@ Decisions:
 
 import re
 from datetime import datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.utils import parseaddr
 
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
@@ -100,6 +103,18 @@ def _mail_query(addresses: list[str]):
         .only("pk", "created_at", "sent_at", "subject", "status", "to")
         .order_by("-created_at", "-id")
     )
+
+
+def _readable_address(value: str) -> str:
+    """ "=?utf-8?q?Birgitte_B=C3=A6k?= <b@example.org>" as "Birgitte Bæk <b@example.org>"."""
+    name, address = parseaddr(value)
+    if not address:
+        return value
+    try:
+        name = str(make_header(decode_header(name))) if name else ""
+    except (HeaderParseError, LookupError, UnicodeDecodeError):
+        return value
+    return f"{name} <{address}>" if name else address
 
 
 def _two_factor(user: User | None) -> list[dict]:
@@ -199,7 +214,7 @@ def _collect(person: Person, user: User | None) -> dict:
         pairing_rows.append(
             {
                 "programme": pairing.programme.name,
-                "role": Pairing.Party(party).label,
+                "role": str(Pairing.Party(party).label),
                 "other_party": other.name,
                 "status": pairing.get_status_display(),
                 "started_on": _iso(pairing.started_on),
@@ -382,9 +397,9 @@ def _collect(person: Person, user: User | None) -> dict:
         "mentor_offers": [
             {
                 "programme": offer.request.programme.name,
-                "role": (
-                    Pairing.Party.MENTOR if offer.mentor_id == person.pk else Pairing.Party.MENTEE
-                ).label,
+                "role": str(
+                    (Pairing.Party.MENTOR if offer.mentor_id == person.pk else Pairing.Party.MENTEE).label
+                ),
                 "mentor": offer.mentor.name,
                 "mentee": offer.request.mentee.name,
                 "status": offer.get_status_display(),
@@ -404,7 +419,7 @@ def _collect(person: Person, user: User | None) -> dict:
             {
                 "created_at": _iso(mail.created_at),
                 "sent_at": _iso(mail.sent_at),
-                "to": mail.to,
+                "to": _readable_address(mail.to),
                 "subject": mail.subject,
                 "status": mail.get_status_display(),
             }
