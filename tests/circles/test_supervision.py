@@ -24,7 +24,9 @@ def answer_page(request):
 
 
 def ask(network, user, about=ABOUT, preferred_dates="Uge 12 eller 14"):
-    return services.supervision_request(network=network, by=user, about=about, preferred_dates=preferred_dates)
+    return services.supervision_request(
+        network=network, by=user, about=about, preferred_dates=preferred_dates
+    )
 
 
 def test_coordinator_asks_and_the_office_is_mailed_a_link(client, network, coordinator, branch):
@@ -112,7 +114,13 @@ def test_a_nul_byte_is_answered_with_a_danish_400_and_changes_nothing(client, ne
 
 
 def test_the_service_refuses_bad_input_too(network, coordinator):
-    for about, dates in [("", ""), ("x" * 2001, ""), ("Hj\x00lp", ""), ("Hjælp", "x" * 501), ("Hjælp", "\x00")]:
+    for about, dates in [
+        ("", ""),
+        ("x" * 2001, ""),
+        ("Hj\x00lp", ""),
+        ("Hjælp", "x" * 501),
+        ("Hjælp", "\x00"),
+    ]:
         with pytest.raises(ValidationError):
             ask(network, coordinator, about=about, preferred_dates=dates)
     assert not SupervisionRequest.objects.exists()
@@ -171,7 +179,10 @@ def test_another_branch_neither_sees_nor_answers(client, network, coordinator, o
     client.force_login(other_office)
     assert client.get(answer_page(request)).status_code in (302, 404)
     assert client.post(answer_page(request), {"answer": "Hej"}).status_code in (302, 404)
-    assert network.name not in client.get(reverse("admin:circles_supervisionrequest_changelist")).content.decode()
+    assert (
+        network.name
+        not in client.get(reverse("admin:circles_supervisionrequest_changelist")).content.decode()
+    )
     with pytest.raises(PermissionDenied):
         services.supervision_answer(request=request, by=other_office, answer="Hej")
     with pytest.raises(PermissionDenied):
