@@ -71,3 +71,12 @@ def tr_mandate(person):
 
 
 __all__ = ["factories", "setup", "new_request", "another_mentor", "sealed_link", "token_of", "link_to"]
+
+
+def delivered_link(mailoutbox, email: str) -> str:
+    """The offer link in the newest delivered mail to ``email`` (as the recipient reads it)."""
+    for message in reversed(mailoutbox):
+        if email in message.to[0] and "/mentor/tilbud/" in message.body:
+            start = message.body.index("/mentor/tilbud/")
+            return message.body[start : message.body.index("/", start + len("/mentor/tilbud/")) + 1]
+    raise AssertionError(f"no offer link delivered to {email}")
