@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from circles.roles import is_office
 from netvaerk.outbox.models import OutboundEmail
 from netvaerk.outbox.services import Mail, enqueue
 from netvaerk.outbox.services import render as render_mail
@@ -182,7 +183,28 @@ def lockouts_for(queryset, user):
 
 
 class LockoutAdmin(AccessAttemptAdmin):
-    """Axes' list of failed logins, scoped to the branch: deleting a row lifts the lockout."""
+    """Axes' list of failed logins for the office, scoped to the branch: deleting a row lifts a lockout.
+
+    Rows are what axes recorded: the office reads and deletes them, never adds or edits one.
+    """
+
+    def _office_or_superuser(self, request) -> bool:
+        return request.user.is_superuser or is_office(request.user)
+
+    def has_module_permission(self, request):
+        return self._office_or_superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._office_or_superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._office_or_superuser(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return lockouts_for(super().get_queryset(request), request.user)

@@ -159,6 +159,7 @@ AXES_USERNAME_CALLABLE = "netvaerk.accounts.typed_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # trying while locked does not lengthen the lock
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "otp_token"]
 # The address is REMOTE_ADDR (django-ipware is not installed): behind a proxy, the proxy's own.
 

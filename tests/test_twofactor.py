@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings):
+    """Passwords hashed quickly: these tests log in and fail dozens of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def required(settings):
     settings.TWO_FACTOR_REQUIRED_FOR_STAFF = True
@@ -67,9 +73,9 @@ def _setting_in(**env):
 def test_the_setting_is_on_in_production_and_off_in_development():
     assert _setting_in(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60) == "True"
     assert _setting_in() == "False"
-    assert _setting_in(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60, TWO_FACTOR_REQUIRED_FOR_STAFF="0") == (
-        "False"
-    )
+    assert _setting_in(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60, TWO_FACTOR_REQUIRED_FOR_STAFF="0"
+    ) == ("False")
 
 
 def test_in_development_staff_reach_the_admin_with_a_password(client, office):
