@@ -34,6 +34,7 @@ from circles.services.reminders import Decision, send
 from netvaerk.outbox.models import OutboundEmail
 from netvaerk.outbox.recipients import Recipient
 
+from .erasure import erasure_possible_from, person_anonymise, policy_for
 from .models import AccessLogEntry, ErasureNotice, RetentionPolicy
 
 SIGNUP_UNCONFIRMED_DAYS = 7
@@ -48,7 +49,7 @@ class BranchResult:
     access_log: int = 0
     noticed: list[int] = field(default_factory=list)
     anonymised: list[int] = field(default_factory=list)
-    waiting: list[tuple[int, date]] = field(default_factory=list)
+    waiting: list[tuple[int, date | None]] = field(default_factory=list)  # (person, possible from)
     reactivated: int = 0
     signups: int = 0
 
@@ -59,11 +60,6 @@ class Result:
     dry_run: bool
     branches: list[BranchResult] = field(default_factory=list)
     change_log: int = 0
-
-
-def policy_for(branch: Branch) -> RetentionPolicy:
-    policy, _created = RetentionPolicy.objects.get_or_create(branch=branch)
-    return policy
 
 
 def years_before(day: date, years: int) -> date:
@@ -144,8 +140,6 @@ def _purge_signups(branch, today, dry_run) -> int:
 
 
 def _former_members(branch, policy, today, dry_run, result: BranchResult) -> None:
-    from .erasure import person_anonymise
-
     since = years_before(today, policy.inactive_person_years)
     inactive = inactive_people(branch, since=since)
 
@@ -194,9 +188,7 @@ def _former_members(branch, policy, today, dry_run, result: BranchResult) -> Non
         try:
             person_anonymise(notice.person, by=None, reason=_("Opbevaringsperioden er udløbet."))
         except ValidationError:
-            from .erasure import erasure_blocked_until
-
-            result.waiting.append((notice.person_id, erasure_blocked_until(notice.person)))
+            result.waiting.append((notice.person_id, erasure_possible_from(notice.person)))
             continue
         result.anonymised.append(notice.person_id)
 

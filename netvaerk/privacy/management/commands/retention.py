@@ -27,7 +27,7 @@ class Command(BaseCommand):
             if day is None or not 2000 <= day.year <= 2099:
                 raise CommandError(_("--today skal være en dato som 2026-04-01 mellem år 2000 og 2099."))
         result = retention.run(today=day, dry_run=dry_run)
-        verb = _("ville") if dry_run else _("blev")
+        verb = _("ville blive") if dry_run else _("blev")
         for branch in result.branches:
             self.stdout.write(
                 _(
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 self.stdout.write(_("  medlem #%(id)d anonymiseres") % {"id": person_id})
             for person_id, until in branch.waiting:
                 self.stdout.write(
-                    _("  medlem #%(id)d venter til %(day)s (frikøbskrav skal gemmes)")
+                    _("  medlem #%(id)d kan først anonymiseres fra %(day)s (frikøbskrav skal gemmes)")
                     % {"id": person_id, "day": until}
                 )
         self.stdout.write(
