@@ -32,6 +32,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.charset import Charset
 
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth.hashers import make_password
@@ -44,7 +45,6 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from circles.models import (
-    Attendance,  # noqa: F401  (kept: attendance is counted, never changed)
     BoardPoint,
     Invitation,
     KeyMessageDelivery,
@@ -71,6 +71,7 @@ from .log import record
 from .models import AccessLogEntry, ErasureReview, RetentionPolicy
 
 REASON_MAX = 500
+PHONE_MIN = 6  # a shorter phone number is too likely to be some other number
 
 
 @dataclass
@@ -246,7 +247,7 @@ def person_anonymise(person: Person, *, by: User | None, reason: str, request=No
     if by is not None and not may_erase(by, person):
         raise PermissionDenied
     reason = clean_reason(reason)
-    person = Person.objects.select_for_update().select_related("branch", "user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("branch", "user").get(pk=person.pk)
     if person.anonymised_at is not None:
         raise ValidationError(_("Medlemmet er allerede anonymiseret."))
     possible_from = erasure_possible_from(person)
@@ -264,7 +265,10 @@ def person_anonymise(person: Person, *, by: User | None, reason: str, request=No
     user = person.user
     new_name, new_email = anonymous_name(person.pk), anonymous_email(person.pk)
     old_addresses = [a for a in {person.email.lower(), (user.email.lower() if user else "")} if a]
-    pairs = [(person.name, new_name)] + [(address, new_email) for address in old_addresses]
+    pairs = [(person.name, new_name), (_header_encoded(person.name), new_name)]
+    pairs += [(address, new_email) for address in old_addresses]
+    if len(person.phone.strip()) >= PHONE_MIN:
+        pairs.append((person.phone.strip(), ""))
     if user is not None:
         user_name = user.get_full_name().strip()
         if len(user_name.split()) > 1 and user_name.lower() != person.name.lower():
@@ -326,6 +330,7 @@ def person_anonymise(person: Person, *, by: User | None, reason: str, request=No
     for address in old_addresses:
         same_address |= Q(branch=person.branch_id, email__iexact=address)
     signups = SignUp.objects.filter(Q(person=person) | same_address)
+    signup_ids = [str(pk) for pk in signups.values_list("pk", flat=True)]
     _flag(reviews, person, signups, ["decline_message", "workplace_text"])
     ErasureReview.objects.bulk_create(reviews)
     result.flagged = len(reviews)
@@ -410,7 +415,7 @@ def person_anonymise(person: Person, *, by: User | None, reason: str, request=No
 
     # logs: the admin's history, django-auditlog and the access log -----------------------------------------
     scrubbed = scrub.rewrite(AdminLogEntry.objects.all(), ["object_repr", "change_message"])
-    scrubbed += _scrub_auditlog(scrub)
+    scrubbed += _scrub_auditlog(scrub, _own_history(person, user, signup_ids, pairs))
     about_them = Q(person_id=person.pk) | Q(branch=person.branch_id) | Q(branch__isnull=True)
     if user is not None:
         about_them |= Q(user=user)
@@ -459,10 +464,29 @@ def _erase_login(user: User, old_addresses: list[str], new_email: str) -> None:
     user.user_permissions.clear()
 
 
-def _scrub_auditlog(scrub: _Scrubber) -> int:
+def _own_history(person: Person, user: User | None, signup_ids: list[str], pairs) -> tuple[Q, _Scrubber]:
+    """The change-log entries of their own rows (person, login, sign-ups) and what to replace there:
+    also the member number, the login's name parts and username, too short or common to replace in
+    other rows' history."""
+    own = [(person.member_number, f"anonym-{person.pk}")]
+    if user is not None:
+        own += [(user.username, f"anonymiseret-{user.pk}"), (user.first_name, ""), (user.last_name, "")]
+    rows = Q(content_type__app_label="circles", content_type__model="person", object_pk=str(person.pk))
+    rows |= Q(content_type__app_label="circles", content_type__model="signup", object_pk__in=signup_ids)
+    if user is not None:
+        rows |= Q(content_type__app_label="circles", content_type__model="user", object_pk=str(user.pk))
+    return rows, _Scrubber(pairs + [(old, new) for old, new in own if old and old.strip()])
+
+
+def _scrub_auditlog(scrub: _Scrubber, own: tuple[Q, _Scrubber]) -> int:
     from auditlog.models import LogEntry
 
-    return scrub.rewrite(
-        LogEntry.objects.all(),
-        ["object_repr", "changes_text", "changes", "serialized_data", "additional_data", "actor_email"],
-    )
+    fields = ["object_repr", "changes_text", "changes", "serialized_data", "additional_data", "actor_email"]
+    rows, own_scrub = own
+    changed = own_scrub.rewrite(LogEntry.objects.filter(rows), fields)
+    return changed + scrub.rewrite(LogEntry.objects.all(), fields)
+
+
+def _header_encoded(name: str) -> str:
+    """The name as a mail header carries it (``=?utf-8?q?...?=``) when it is not plain ASCII."""
+    return "" if name.isascii() else Charset("utf-8").header_encode(name)
