@@ -362,3 +362,16 @@ def test_the_retention_rule(branch, aarhus, consultant):
         confirm_expires_at=now - timedelta(days=1),
     )
     assert set(services.signups_to_delete(now=now)) == {declined_old, stale}
+
+
+def test_the_demo_sign_ups(db):
+    from django.core.management import call_command
+
+    from circles.signup_demo import seed
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    made = seed()
+    assert len(made) == 2 and all(s.status == SignUp.Status.PENDING for s in made)
+    assert len(seed()) == 2 and SignUp.objects.count() == 2  # a second run adds nothing
+    found = services.matches(made)
+    assert [len(found[s.pk]) for s in made] == [0, 1]  # a new AMR, and one matching an existing member
