@@ -22,6 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from netvaerk.privacy.log import record
+
 from ..models import Branch, EmployerBill, MileageRate, ReleaseClaim
 from ..services import claims_review as services
 from .filters import QueueStatusFilter
@@ -390,6 +392,16 @@ class ReleaseClaimAdmin(BranchScopedAdmin):
             )
             groups = services.export_groups(claims)
             name = f"frikoeb-{start:%Y%m%d}-{end:%Y%m%d}"
+            record(
+                request,
+                "export",
+                _("Frikøb og kørsel %(start)s–%(end)s (%(format)s)")
+                % {
+                    "start": f"{start:%d.%m.%Y}",
+                    "end": f"{end:%d.%m.%Y}",
+                    "format": form.cleaned_data["format"],
+                },
+            )
             if form.cleaned_data["format"] == "csv":
                 response = HttpResponse(services.export_csv(groups), content_type="text/csv; charset=utf-8")
                 response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

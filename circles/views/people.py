@@ -1,5 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from netvaerk.privacy.log import record
 
 from ..models import Mandate, Membership, MentorPrompt
 from ..permissions import get_person_for_user
@@ -9,6 +12,8 @@ from ..permissions import get_person_for_user
 def person_detail(request, person_id):
     """A member's master data: contact data, mandates, workplace and work area, TR training, networks."""
     person = get_person_for_user(request.user, person_id)
+    if person.user_id != request.user.pk:  # reading one's own data is not logged
+        record(request, "read", _("Stamdata"), obj=person, person_id=person.pk, branch=person.branch)
     mandates = (
         Mandate.objects.active()
         .filter(person=person)

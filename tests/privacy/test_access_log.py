@@ -184,3 +184,42 @@ def test_record_helper_writes_who_from_where_and_about_whom(rf, office, branch):
     entry = record(request, "read", "Medlem", obj=person, person_id=person.pk)
     assert (entry.user, entry.ip, entry.person_id, entry.branch) == (office, "203.0.113.9", person.pk, branch)
     assert entry.object_type == "circles.Person"
+
+
+# Reads and exports that the views record --------------------------------------------------------------
+
+
+def test_a_coordinator_reading_a_members_master_data_is_logged(client, coordinator, member, network):
+    person = member.person
+    client.force_login(coordinator)
+    assert client.get(reverse("circles:person_detail", args=[person.pk])).status_code == 200
+    entry = AccessLogEntry.objects.get(action="read")
+    assert (entry.user, entry.person_id, entry.branch) == (coordinator, person.pk, network.branch)
+    assert entry.path == reverse("circles:person_detail", args=[person.pk])
+
+
+def test_a_refused_read_is_not_logged_as_a_read(client, member, coordinator):
+    client.force_login(member)
+    response = client.get(reverse("circles:person_detail", args=[coordinator.person.pk]))
+    assert response.status_code in (403, 404)
+    assert not AccessLogEntry.objects.filter(action="read").exists()
+
+
+def test_the_bookkeeping_export_is_logged(client, office, branch):
+    client.force_login(office)
+    response = client.get(
+        reverse("admin:circles_claims_export"),
+        {"start": "2026-01-01", "end": "2026-03-31", "which": "all", "format": "csv"},
+    )
+    assert response.status_code == 200
+    entry = AccessLogEntry.objects.get(action="export")
+    assert entry.user == office and "01.01.2026" in entry.what and entry.branch == branch
+
+
+def test_an_invalid_export_request_is_not_logged(client, office):
+    client.force_login(office)
+    response = client.get(
+        reverse("admin:circles_claims_export"), {"start": "2026-05-01", "end": "2026-01-01", "format": "csv"}
+    )
+    assert response.status_code == 200 and "attachment" not in response.get("Content-Disposition", "")
+    assert not AccessLogEntry.objects.exists()
