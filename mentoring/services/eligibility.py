@@ -16,19 +16,24 @@ from circles.models import Branch, Mandate, Person
 from ..models import Offer, Pairing, Programme
 
 
-def _count(queryset, field: str) -> Coalesce:
-    """A correlated count of ``queryset`` rows whose ``field`` is the outer row's pk."""
-    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
+def _count(queryset, field: str, outer: str) -> Coalesce:
+    """A correlated count of ``queryset`` rows whose ``field`` is the outer row's ``outer``."""
+    counted = queryset.filter(**{field: OuterRef(outer)}).order_by().values(field).annotate(n=Count("pk"))
     return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
+
+
+def mentor_load(outer: str = "pk"):
+    """The expression: active pairings plus open offers of the person whose id is ``outer``."""
+    active = Pairing.objects.filter(status=Pairing.Status.ACTIVE)
+    open_offers = Offer.objects.filter(status__in=Offer.OPEN_STATUSES)
+    return _count(active, "mentor", outer) + _count(open_offers, "mentor", outer)
 
 
 def with_load(people: QuerySet) -> QuerySet:
     """``people`` annotated with ``mentor_load`` (active pairings + open offers as mentor) and
     ``capacity_left`` (the Mentor row's capacity minus the load; people without a Mentor row: 0 - load)."""
-    active = Pairing.objects.filter(status=Pairing.Status.ACTIVE)
-    open_offers = Offer.objects.filter(status__in=Offer.OPEN_STATUSES)
     return people.annotate(
-        mentor_load=_count(active, "mentor") + _count(open_offers, "mentor"),
+        mentor_load=mentor_load(),
         mentor_capacity=Coalesce("mentor_profile__capacity", Value(0)),
     ).annotate(capacity_left=F("mentor_capacity") - F("mentor_load"))
 
@@ -56,6 +61,13 @@ def capacity_left(person: Person) -> int:
         .first()
     )
     return max(row or 0, 0)
+
+
+def programme_load_expression(outer: str = "pk"):
+    """The expression: a programme's active pairings plus its open offers (for lists)."""
+    active = Pairing.objects.filter(status=Pairing.Status.ACTIVE)
+    open_offers = Offer.objects.filter(status__in=Offer.OPEN_STATUSES)
+    return _count(active, "programme", outer) + _count(open_offers, "request__programme", outer)
 
 
 def programme_load(programme: Programme) -> int:

@@ -355,3 +355,26 @@ def mentor_set(*, person: Person, willing: bool, capacity: int, by: User, note: 
         person=person, defaults={"willing": bool(willing), "capacity": capacity, "note": note}
     )
     return mentor
+
+
+# Programmes ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_save(*, programme: Programme, by: User) -> Programme:
+    """Create or change a branch's programme (the office, in the admin). Staff never write another
+    branch's programme; the model's checks (term, offer days, maximum) answer in Danish."""
+    if not by.is_superuser:
+        if not is_office(by) or by.branch_id != programme.branch_id:
+            raise ValidationError(_("Mentorordningen hører til en anden kreds end din."))
+        if programme.pk is not None:
+            stored = Programme.objects.select_for_update().get(pk=programme.pk)
+            if stored.branch_id != by.branch_id:
+                raise ValidationError(_("Mentorordningen hører til en anden kreds end din."))
+    for name in ("name", "frequency", "format", "contact_name"):
+        value = getattr(programme, name) or ""
+        if "\x00" in value:
+            raise ValidationError(_("Teksten indeholder et ugyldigt tegn (NUL). Skriv den igen."))
+    programme.full_clean()
+    programme.save()
+    return programme
