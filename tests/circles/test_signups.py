@@ -375,3 +375,34 @@ def test_the_demo_sign_ups(db):
     assert len(seed()) == 2 and SignUp.objects.count() == 2  # a second run adds nothing
     found = services.matches(made)
     assert [len(found[s.pk]) for s in made] == [0, 1]  # a new AMR, and one matching an existing member
+
+
+@pytest.mark.redis
+def test_the_rate_limit_counts_on_redis_too(branch, aarhus, monkeypatch, settings):
+    """Production may share the counters between processes in Redis; ``add`` + ``incr`` work there too."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"test-signups-{branch.pk}",
+        }
+    }
+    import hashlib
+
+    from django.core.cache import cache
+
+    emails = [f"r{n}@example.org" for n in (0, 1, 3)]
+    keys = ["signup:ip:192.0.2.1"] + [
+        f"signup:email:{hashlib.sha256(e.encode()).hexdigest()}" for e in emails
+    ]
+    cache.delete_many(keys)  # never a FLUSHDB: the database may be shared
+    monkeypatch.setattr(services, "LIMIT_PER_ADDRESS", (2, 60))
+    try:
+        for n in range(2):
+            services.signup_submit(**submit_kwargs(branch, email=f"r{n}@example.org"))
+        with pytest.raises(RateLimited):
+            services.signup_submit(**submit_kwargs(branch, email="r3@example.org"))
+        assert cache.get("signup:ip:192.0.2.1") == 3
+    finally:
+        cache.delete_many(keys)
+    assert SignUp.objects.count() == 2
