@@ -342,6 +342,11 @@ def pairing_end_by_link(raw: str, *, reason: str = "") -> Pairing:
     """The end link's button: the link's party ends the pairing. A used, expired or unknown link
     (or an ended pairing) raises ``LinkRefused`` and changes nothing."""
     reason = clean_text(reason, label=_("begrundelse"), max_length=REASON_MAX)
+    link, state = link_lookup(raw, Purpose.END)
+    if link is None:
+        raise LinkRefused(state)
+    # the pairing first, then the link: the order every end takes, so two ends never deadlock
+    _lock(link.pairing)
     link = _consume(raw, Purpose.END)
     try:
         return pairing_end(pairing=link.pairing, party=link.party, reason=reason)

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from circles.models import ReleaseClaim
 from circles.models.claims import HOURS_ABSOLUTE_MAX
 from circles.permissions import person_for
 from circles.roles import is_consultant, is_office
@@ -95,7 +94,7 @@ def pairing_mine(request):
             .order_by("-started_on", "-pk")
         )
     for pairing in pairings:
-        pairing.hours = _hours(pairing.minutes)
+        pairing.hours = hours_text(_hours(pairing.minutes))
         pairing.my_role = _("mentor") if pairing.mentor_id == person.pk else _("ny TR")
         pairing.other = pairing.mentee if pairing.mentor_id == person.pk else pairing.mentor
     return render(request, "mentoring/pairings/mine.html", {"pairings": pairings})
@@ -112,7 +111,8 @@ def pairing_detail(request, pairing_id):
     for session in sessions:
         session.theme_labels = [THEMES[key] for key in session.themes if key in THEMES]
         session.my_claim = claims.get(session.pk)
-        session.hours = _hours(session.duration_minutes)
+        if session.my_claim is not None:
+            session.my_claim.hours_shown = hours_text(session.my_claim.hours)
     total = sum((session.duration_minutes for session in sessions), 0)
     form = None
     if party is not None and pairing.status == Pairing.Status.ACTIVE:
@@ -126,7 +126,7 @@ def pairing_detail(request, pairing_id):
             "programme": pairing.programme,
             "party": party,
             "sessions": sessions,
-            "total_hours": _hours(total),
+            "total_hours": hours_text(_hours(total)),
             "form": form,
             "period_first": first,
             "period_last": last,
@@ -217,7 +217,7 @@ def session_claim(request, session_id):
             "form": form,
             "cap": hours_text(cap),
             "existing": existing,
-            "claim_status": ReleaseClaim.Status,
+            "existing_hours": hours_text(existing.hours) if existing else "",
         },
         status=400 if request.method == "POST" else 200,
     )
