@@ -3,11 +3,17 @@
 GET and HEAD only read: mail scanners open links. A POST of "Ja tak" or "Nej tak" answers, once
 (see ``mentoring.services.offers``). An unknown, used, expired or withdrawn link gets a plain Danish
 page saying what happened and whom to contact, never an error page.
+
+The page asks the browser to send no referrer (the link's token must not travel to another site).
+With that policy a browser sends ``Origin: null`` on the page's own form, which Django's CSRF check
+refuses; so the view is exempt from it: the unguessable token in the address is what authorises the
+answer, and a forged cross-site POST would have to know it already.
 """
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..models import Pairing
@@ -48,6 +54,7 @@ def _page(request, link: offers.Link, *, error: str = "", reason: str = ""):
     return response
 
 
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def offer_link(request, token):
     if request.method != "POST":

@@ -203,3 +203,12 @@ def test_the_raw_tokens_are_in_no_table_after_delivery(
 def _link_in(body: str) -> str:
     start = body.index("/mentor/tilbud/")
     return body[start : body.index("/", start + len("/mentor/tilbud/")) + 1]
+
+
+def test_a_browser_without_referrer_can_answer(offer):
+    """The page sends no referrer, so the browser's POST carries ``Origin: null`` and no CSRF cookie:
+    the link's token authorises the answer."""
+    response = Client(enforce_csrf_checks=True).post(_url(offer), {"svar": "ja"}, HTTP_ORIGIN="null")
+    assert response.status_code == 200
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.ACCEPTED
