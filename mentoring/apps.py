@@ -8,6 +8,9 @@ class MentoringConfig(AppConfig):
 
     def ready(self):
         # the daily jobs decide and record their mails through circles' job runner
-        from . import jobs
+        from circles.services.reminders import register_job
+
+        from . import jobs, jobs_pairings
 
         jobs.register()
+        register_job(jobs_pairings.JOB, jobs_pairings.decide_pairing_reminders)
