@@ -4,10 +4,12 @@ Seeds 001/002 "Forankring og formulering": the messages travel, the confidential
 """
 
 import secrets
+import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -334,3 +336,34 @@ def test_the_office_sees_what_was_sent_to_whom(
     assert list(sent.context["cl"].result_list) == [minutes]
     assert sent.context["cl"].result_list[0].deliveries_total == len(EXPECTED)
     assert list(client.get(queue + "?status=alle&budskaber=ikke-sendt").context["cl"].result_list) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_office_users_approving_at_once_mail_each_recipient_once(held, consultant, office):
+    second = factories.UserFactory(username="kontor2", is_staff=True, branch=office.branch)
+    second.groups.set(office.groups.all())
+    minutes = submit(held, consultant)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve_now(user):
+        try:
+            barrier.wait(timeout=5)
+            services.minutes_approve(minutes_id=minutes.pk, by=user)
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve_now, args=(user,)) for user in (office, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert OutboundEmail.objects.filter(key__startswith=f"minutes-key-messages:{minutes.pk}:").count() == len(
+        EXPECTED
+    )
+    assert KeyMessageDelivery.objects.filter(minutes=minutes).count() == len(EXPECTED)
