@@ -337,3 +337,53 @@ def test_when_the_programme_filled_up_meanwhile_the_acceptance_is_refused(branch
     assert offers.offer_accept(kit.token_of(kit.link_to(offer, "mentee"))).state == offers.FULL
     assert Pairing.objects.count() == 1
     assert "højeste antal par" in _mails("mentoring/offer_full")[0].body_text
+
+
+def test_every_offer_mail_reads_clean_in_plain_text(branch, consultant):
+    """Names with an apostrophe and an ampersand, through send, the mentor's yes, decline, withdraw
+    and a full mentor: no HTML escapes in any plain-text part or subject, and the link placeholder
+    where a link belongs."""
+    consultant.first_name, consultant.last_name = "Kim", "O'Brien & Co"
+    consultant.save()
+    programme, mentor, request = kit.setup(branch, created_by=consultant, mentor_first=True, capacity=2)
+    mentor.name = "Mette O'Hara"
+    mentor.save()
+    request.mentee.name = 'Nikolaj "Nik" Ny & Søn'
+    request.mentee.save()
+    offer = offers.offer_send(request=request, mentor=mentor, by=consultant)
+    offers.offer_accept(kit.token_of(kit.link_to(offer, "mentor")))
+    offers.offer_decline(kit.token_of(kit.link_to(offer, "mentee")), "Tak, men <nej> & 'nej'")
+    second = offers.offer_send(request=request, mentor=mentor, by=consultant)
+    OutboundEmail.objects.update(status=OutboundEmail.Status.SENT, sent_at=timezone.now())  # delivered
+    offers.offer_withdraw(offer=second, by=consultant)
+    third = offers.offer_send(request=request, mentor=mentor, by=consultant)
+    offers.offer_accept(kit.token_of(kit.link_to(third, "mentor")))
+    mentor.mentor_profile.capacity = 1
+    mentor.mentor_profile.save()
+    Pairing.objects.create(
+        programme=programme,
+        mentor=mentor,
+        mentee=factories.PersonFactory(branch=branch),
+        started_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=365),
+    )
+    assert offers.offer_accept(kit.token_of(kit.link_to(third, "mentee"))).state == offers.FULL
+    rows = OutboundEmail.objects.filter(template__startswith="mentoring/offer_")
+    templates = set(rows.values_list("template", flat=True))
+    assert templates == {
+        "mentoring/offer_to_mentor",
+        "mentoring/offer_to_mentee",
+        "mentoring/offer_declined",
+        "mentoring/offer_withdrawn",
+        "mentoring/offer_full",
+    }
+    for row in rows:
+        for text in (row.body_text, row.subject):
+            for escape in ("&amp;", "&#x27;", "&quot;", "&lt;", "&#39;"):
+                assert escape not in text, (row.template, escape)
+        assert "{{" not in row.body_text and "{%" not in row.body_text
+        if row.template.startswith("mentoring/offer_to_"):
+            assert "[[secret:offer_url]]" in row.body_text and "Svar senest" in row.body_text
+    declined = rows.get(template="mentoring/offer_declined")
+    assert "Tak, men <nej> & 'nej'" in declined.body_text
+    assert "Tak, men &lt;nej&gt;" in declined.body_html  # the HTML part is escaped
