@@ -98,10 +98,9 @@ class BoardPointForm(forms.Form):
     """One point for the branch board (TR and mixed networks)."""
 
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    topic = forms.ModelChoiceField(
+    topic = forms.TypedChoiceField(
         label=_("Emne"),
-        queryset=None,
-        empty_label=_("Vælg emne"),
+        coerce=int,
         error_messages={"invalid_choice": _("Vælg et af kredsens emner til punktet.")},
     )
     title = forms.CharField(
@@ -117,7 +116,7 @@ class BoardPointForm(forms.Form):
 
     def __init__(self, *args, topics, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = topics
+        self.fields["topic"].choices = [("", _("Vælg emne")), *((topic.pk, topic.name) for topic in topics)]
 
     def clean(self):
         cleaned = super().clean()
@@ -140,15 +139,15 @@ class BaseBoardPointFormSet(forms.BaseFormSet):
             if not data or data.get("DELETE"):
                 continue
             kept.append(
-                PointInput(
-                    id=data.get("id"), topic_id=data["topic"].pk, title=data["title"], text=data["text"]
-                )
+                PointInput(id=data.get("id"), topic_id=data["topic"], title=data["title"], text=data["text"])
             )
         return kept
 
 
 def board_point_formset(data=None, *, points, topics, handled: int = 0) -> BaseBoardPointFormSet:
-    """The minutes form's points: the editable (NEW) ones, and blank rows up to the bound."""
+    """The minutes form's points: the editable (NEW) ones, and blank rows up to the bound. The topics
+    are read once for all rows."""
+    topics = list(topics)
     initial = [{"id": p.pk, "topic": p.topic_id, "title": p.title, "text": p.text} for p in points]
     room = BOARD_POINTS_MAX - handled
     formset_class = forms.formset_factory(
