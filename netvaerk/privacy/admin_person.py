@@ -154,6 +154,7 @@ class PersonPrivacyAdminMixin:
     """Mix into the Person admin: ``class PersonAdmin(PersonPrivacyAdminMixin, ServiceSaveAdmin, ...)``."""
 
     privacy_actions = [export_person_data, anonymise_people]
+    change_form_template = "privacy/admin/person_change_form.html"  # adds the two tools' links
 
     def has_privacy_permission(self, request) -> bool:
         return request.user.is_superuser or is_office(request.user)
@@ -165,6 +166,16 @@ class PersonPrivacyAdminMixin:
             if action is not None and self._filter_actions_by_permissions(request, [action]):
                 actions[function.__name__] = action
         return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        prefix = f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}"
+        extra_context = {
+            **(extra_context or {}),
+            "privacy_tools": self.has_privacy_permission(request),
+            "privacy_export_urlname": f"{prefix}_privacy_export",
+            "privacy_anonymise_urlname": f"{prefix}_privacy_anonymise",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def _privacy_view(self, view):
         staff_view = self.admin_site.admin_view(view)
