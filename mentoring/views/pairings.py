@@ -29,7 +29,9 @@ from ..models import SESSION_THEMES, Pairing, PairingLink, Session
 from ..services import pairings as services
 
 THEMES = dict(SESSION_THEMES)
-LINK_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+# same-origin: the link (with its token) never leaves the site in a Referer; "no-referrer" would make
+# Chromium send "Origin: null" with the button's POST, which the CSRF check refuses
+LINK_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex"}
 
 
 # Access -------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_opening_the_link_ten_times_without_cookies_changes_nothing(branch):
         assert response.status_code == 200
         page = response.content.decode()
         assert "Afslut forløbet" in page and "Mette Mentor" in page and 'method="post"' in page
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert Client().head(url).status_code == 200
     assert snapshot(pairing) == before
 
