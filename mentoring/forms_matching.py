@@ -53,6 +53,8 @@ class SelfRequestForm(forms.Form):
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes
+        if programmes:
+            self.fields["programme"].initial = programmes[0].pk
         if len(programmes) == 1:
             self.fields["programme"].widget = forms.HiddenInput()
             self.fields["programme"].initial = programmes[0].pk

@@ -32,6 +32,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,6 +40,8 @@ from django.utils.translation import ngettext
 from circles.models import Mandate, Membership, MentorPrompt, Network, Person, User, Workplace
 from circles.roles import is_consultant, is_office
 from circles.services.mandates import mentor_prompt_done
+from netvaerk.outbox.recipients import Recipient
+from netvaerk.outbox.services import enqueue
 
 from ..models import CAPACITY_MAX, TEXT_MAX, Mentor, MentorRequest, Offer, Pairing, Programme
 from .eligibility import eligible_mentors
@@ -124,7 +127,7 @@ def request_create(
     if source not in MentorRequest.Source.values:
         raise ValidationError(_("Ukendt kilde."))
     mentee = Person.objects.select_for_update().get(pk=mentee.pk)  # one request per new TR at a time
-    programme = Programme.objects.get(pk=programme.pk)
+    programme = Programme.objects.select_related("branch").get(pk=programme.pk)
     _check_by(by, programme)
     if not programme.active:
         raise ValidationError(_("Mentorordningen er ikke aktiv."))
@@ -173,7 +176,27 @@ def request_create(
         ) from error
     if prompt is not None:
         mentor_prompt_done(prompt=prompt, by=by)  # refuses a prompt already done: all is rolled back
+    if source == MentorRequest.Source.SELF:
+        _tell_office(request)
     return request
+
+
+def _tell_office(request: MentorRequest) -> None:
+    """The new TR asked through their link: the branch office hears of it (a link, not the wishes)."""
+    branch = request.programme.branch
+    office = Recipient.of_office(branch)
+    enqueue(
+        "mentoring/request_self",
+        to=office.email,
+        to_name=office.name,
+        key=f"mentor-request:{request.pk}:{office.key}",
+        context={
+            "person": request.mentee,
+            "programme": request.programme,
+            "url": reverse("mentoring:request_detail", args=[request.pk]),
+        },
+        branch=branch,
+    )
 
 
 @transaction.atomic

@@ -159,10 +159,22 @@ def request_create(request):
         request.POST or None, programmes=programmes, mentees=mentees.order_by("name"), initial=initial
     )
     if request.method == "POST" and form.is_valid():
+        mentee = form.cleaned_data["mentee"]
+        if prompt is None:  # the new TR's open prompt on a meeting is settled by this request too
+            prompt = next(
+                (
+                    open_prompt
+                    for open_prompt in MentorPrompt.objects.filter(person=mentee, done_at__isnull=True)
+                    .select_related("network")
+                    .order_by("pk")
+                    if may_use_prompt(request.user, open_prompt)
+                ),
+                None,
+            )
         try:
             created = matching.request_create(
                 programme=form.cleaned_data["programme"],
-                mentee=form.cleaned_data["mentee"],
+                mentee=mentee,
                 source=MentorRequest.Source.OFFICE,
                 by=request.user,
                 note=form.cleaned_data["note"],
@@ -206,7 +218,7 @@ def request_self(request, signed):
     if not programmes:
         return _self_page(request, "no_programme", person=person)
     form = SelfRequestForm(
-        request.POST or None, programmes=person.branch.mentor_programmes.filter(active=True)
+        request.POST or None, programmes=person.branch.mentor_programmes.filter(active=True).order_by("name")
     )
     if request.method == "POST" and form.is_valid():
         try:

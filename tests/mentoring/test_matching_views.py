@@ -286,7 +286,7 @@ def test_get_and_head_change_nothing_and_the_post_creates_one_request(client, pr
     for _ in range(5):
         assert client.get(url).status_code == 200
         assert client.head(url).status_code == 200
-    assert not MentorRequest.objects.exists()
+    assert not MentorRequest.objects.exists() and not OutboundEmail.objects.exists()
     assert "Jeg vil gerne have en mentor" in _text(client.get(url))
     response = client.post(url, {"programme": programme.pk, "note": "Gerne online"})
     assert "Dit ønske om en mentor er sendt" in _text(response)
@@ -300,6 +300,15 @@ def test_get_and_head_change_nothing_and_the_post_creates_one_request(client, pr
     again = client.post(url, {"programme": programme.pk})
     assert "Du har allerede bedt om en mentor" in _text(again)
     assert MentorRequest.objects.count() == 1
+    # the office hears of it once, with a link to the request and without the wishes
+    mail = OutboundEmail.objects.get(template="mentoring/request_self")
+    assert mail.to.endswith(f"<{programme.branch.office_email}>") or mail.to == programme.branch.office_email
+    assert reverse("mentoring:request_detail", args=[created.pk]) in mail.body_text
+    assert (
+        "Gerne online" not in mail.body_text
+        and "&amp;" not in mail.body_text
+        and "&#x27;" not in mail.body_text
+    )
 
 
 def test_a_tampered_link_shows_a_danish_page(client, programme, newcomer):
@@ -404,3 +413,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, mentor_request):
         reverse("mentoring:mentor_me"),
     ):
         assert client.get(url).status_code == 302
+
+
+def test_asking_from_the_form_settles_the_new_trs_open_prompt(
+    client, consultant, prompt, programme, newcomer
+):
+    client.force_login(consultant)
+    client.post(reverse("mentoring:request_create"), {"programme": programme.pk, "mentee": newcomer.pk})
+    prompt.refresh_from_db()
+    assert MentorRequest.objects.get().prompt == prompt and prompt.done_by == consultant
