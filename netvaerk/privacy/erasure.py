@@ -71,6 +71,7 @@ from .log import record
 from .models import AccessLogEntry, ErasureReview, RetentionPolicy
 
 REASON_MAX = 500
+NAME_MIN = 5
 PHONE_MIN = 6  # a shorter phone number is too likely to be some other number
 
 
@@ -265,7 +266,9 @@ def person_anonymise(person: Person, *, by: User | None, reason: str, request=No
     user = person.user
     new_name, new_email = anonymous_name(person.pk), anonymous_email(person.pk)
     old_addresses = [a for a in {person.email.lower(), (user.email.lower() if user else "")} if a]
-    pairs = [(person.name, new_name), (_header_encoded(person.name), new_name)]
+    pairs = []
+    if len(person.name.strip()) >= NAME_MIN:  # "Bo" is also a word: a short name is not replaced in texts
+        pairs += [(person.name.strip(), new_name), (_header_encoded(person.name.strip()), new_name)]
     pairs += [(address, new_email) for address in old_addresses]
     if len(person.phone.strip()) >= PHONE_MIN:
         pairs.append((person.phone.strip(), ""))
@@ -380,7 +383,8 @@ def person_anonymise(person: Person, *, by: User | None, reason: str, request=No
     result.links_removed = links
 
     # the outbox: their copies go, others' mails lose their name -------------------------------------------
-    result.mails_deleted = OutboundEmail.objects.filter(_addressed_to(old_addresses)).delete()[0]
+    if old_addresses:  # an empty condition would match every mail
+        result.mails_deleted = OutboundEmail.objects.filter(_addressed_to(old_addresses)).delete()[0]
     result.mails_scrubbed = scrub.rewrite(
         OutboundEmail.objects.filter(Q(branch=person.branch_id) | Q(branch__isnull=True)),
         ["to", "subject", "body_text", "body_html", "attachments"],

@@ -34,6 +34,7 @@ from netvaerk.outbox.models import OutboundEmail
 from netvaerk.privacy import erasure
 from netvaerk.privacy.erasure import erasure_blocked_until, erasure_possible_from, person_anonymise
 from netvaerk.privacy.models import AccessLogEntry, ErasureReview, RetentionPolicy
+from tests import factories
 
 from .builders import EMAIL, MEMBER_NUMBER, NAME, PHONE, USERNAME, build_member
 
@@ -313,3 +314,28 @@ def test_admin_history_is_scrubbed(member, office):
     entry = AdminLogEntry.objects.get(object_id=str(member.person.pk))
     assert entry.object_repr == f"Anonymiseret medlem #{member.person.pk}"
     assert EMAIL not in entry.change_message
+
+
+def test_a_person_without_an_address_leaves_other_mail_alone(branch, office):
+    person = Person.objects.create(branch=branch, name="Uden Adresse", email="", member_number="1")
+    other = OutboundEmail.objects.create(
+        key="other", template="x", to="karen@example.org", subject="Hej", body_text="Hej"
+    )
+    person_anonymise(person, by=office, reason=REASON)
+    assert OutboundEmail.objects.filter(pk=other.pk).exists()
+
+
+def test_a_short_name_is_not_replaced_in_other_texts(branch, office):
+    person = factories.PersonFactory(branch=branch, name="Bo", email="bo@example.org")
+    mail = OutboundEmail.objects.create(
+        key="other",
+        template="x",
+        branch=branch,
+        to="karen@example.org",
+        subject="Hej",
+        body_text="Hvor skal vi bo?",
+    )
+    person_anonymise(person, by=office, reason=REASON)
+    mail.refresh_from_db()
+    assert mail.body_text == "Hvor skal vi bo?"
+    assert Person.objects.get(pk=person.pk).name == f"Anonymiseret medlem #{person.pk}"
