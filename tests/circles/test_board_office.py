@@ -298,7 +298,7 @@ def test_point_list_query_count_does_not_grow(client, office, branch, network, s
     with CaptureQueriesContext(connection) as large:
         response = client.get(LIST)
     assert len(response.context["cl"].result_list) == 50
-    assert len(small) == len(large) <= 20, [query["sql"][:120] for query in large.captured_queries]
+    assert len(small) == len(large) <= 15, [query["sql"][:120] for query in large.captured_queries]
 
 
 def test_topics_the_office_keeps(client, office, branch, other_branch):
