@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -155,8 +156,6 @@ class BoardPointAdmin(ServiceSaveAdmin, BranchScopedAdmin):
 
     @admin.display(description=gettext_lazy("referat"))
     def meeting_link(self, obj):
-        from django.utils.html import format_html
-
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:circles_minutes_change", args=[obj.minutes_id]),
