@@ -100,9 +100,7 @@ def test_a_capacity_over_five_is_refused(client, office, member):
     assert not Mentor.objects.exists()
 
 
-def test_the_mentor_list_shows_places_left_in_a_fixed_number_of_queries(
-    client, office, branch, django_assert_max_num_queries
-):
+def test_the_mentor_list_shows_places_left_in_a_fixed_number_of_queries(client, office, branch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

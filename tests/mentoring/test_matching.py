@@ -170,7 +170,7 @@ def test_a_mentor_who_declined_this_request_is_not_suggested_again(example):
     assert [s.person.name for s in matching.suggestions(request)][0] == "Dorte Dahl"
 
 
-def test_suggestions_take_the_same_queries_at_two_sizes(example, branch, django_assert_max_num_queries):
+def test_suggestions_take_the_same_queries_at_two_sizes(example, branch):
     request, people = example
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
