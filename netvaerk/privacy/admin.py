@@ -47,7 +47,8 @@ def _target(review: ErasureReview):
 class ErasureReviewAdmin(BranchScopedAdmin):
     list_display = ("created_at", "person_id", "object_label", "field", "preview", "reviewed_at")
     list_filter = (ReviewedFilter,)
-    search_fields = ("=person_id", "object_type")
+    search_fields = ("object_type", "field")
+    search_help_text = _("Søg på medlemmets id (tal), typen eller feltet.")
     fields = (
         "person_id",
         "object_label",
@@ -61,6 +62,12 @@ class ErasureReviewAdmin(BranchScopedAdmin):
     readonly_fields = fields
     actions = ["mark_reviewed"]
     list_select_related = ("reviewed_by",)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit() and len(term) <= 10:  # a member's id; anything else is searched as text
+            return queryset.filter(person_id=int(term)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request):
         return False  # the erasure writes these rows

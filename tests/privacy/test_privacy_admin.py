@@ -235,3 +235,9 @@ def test_office_reviews_flagged_text(client, office, other_office, branch):
     client.post(changelist, {"action": "mark_reviewed", helpers.ACTION_CHECKBOX_NAME: [review.pk]})
     review.refresh_from_db()
     assert review.reviewed_by == office and review.reviewed_at is not None
+
+
+@pytest.mark.parametrize("term", ["abc", "1" * 30, "12", "circles.Minutes"])
+def test_review_search_survives_any_term(client, office, term):
+    client.force_login(office)
+    assert client.get(reverse("admin:privacy_erasurereview_changelist"), {"q": term}).status_code == 200
