@@ -259,3 +259,37 @@ def test_a_claim_form_for_another_session_is_refused(client, pairing):
     response = client.post(claim_url(second), data, follow=True)
     assert "hører til en anden samtale" in response.content.decode()
     assert not ReleaseClaim.objects.exists()
+
+
+def test_the_parties_pages_queries_do_not_grow(client, branch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+    from tests.mentoring.factories import MentorFactory
+    from tests.mentoring.pairing_kit import programme_in
+
+    mentor = MentorFactory(person__branch=branch, capacity=5, person__user=factories.UserFactory()).person
+    programme = programme_in(branch)
+    first = start_pairing(branch, today=today() - timedelta(days=60), programme=programme, mentor=mentor)
+    client.force_login(mentor.user)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    detail = f"/mentor/forloeb/{first.pk}/"
+    a_session(first, by=mentor.user)
+    small = (queries("/mentor/forloeb/"), queries(detail))
+    for number in range(4):
+        start_pairing(
+            branch,
+            today=today() - timedelta(days=60),
+            programme=programme,
+            mentor=mentor,
+            mentee_name=f"Ny{number} TR",
+        )
+        session = a_session(first, by=mentor.user, days_ago=20 + number)
+        session_claim_file(session=session, by=mentor.user, hours="1", leave_noted=True)
+    assert (queries("/mentor/forloeb/"), queries(detail)) == small
