@@ -70,6 +70,11 @@ class Decision:
     network: Network | None = None
     meeting: Meeting | None = None
     invitation: Invitation | None = None
+    # another app's mail (mentoring): its one-time links, sealed by the outbox, and a hook called with
+    # the batch's decisions that name it when their mails are recorded (never in a dry run)
+    secrets: dict[str, str] = field(default_factory=dict)
+    on_send: Callable[[list["Decision"]], None] | None = None
+    target: object = None
 
 
 @dataclass
@@ -471,6 +476,8 @@ def _mail(decision: Decision, rotated: list[Invitation]) -> Mail:
         context=decision.context,
         branch=decision.branch,
     )
+    if decision.secrets:
+        mail.secrets = dict(decision.secrets)
     if decision.invitation is not None:
         # a fresh answer link per reminder (the invitation's earlier link stops working), sealed
         token = tokens.issue()
@@ -503,6 +510,12 @@ def send(decisions: list[Decision]) -> int:
     )
     if rotated:
         Invitation.objects.bulk_update(rotated, ["token_hash"])
+    hooks: dict[Callable, list[Decision]] = {}
+    for decision in decisions:
+        if decision.on_send is not None:
+            hooks.setdefault(decision.on_send, []).append(decision)
+    for hook, chosen in hooks.items():
+        hook(chosen)
     return enqueue_many(mails)
 
 
