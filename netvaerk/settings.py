@@ -314,6 +314,17 @@ LOGGING = {
 # authentication middleware); the nightly retention job runs after the reminders.
 MIDDLEWARE += ["netvaerk.privacy.middleware.ChangeLogMiddleware"]
 AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and migrations are not changes by a person
+# the mentor programme's daily jobs (registered by the mentoring app with circles' job runner)
+CELERY_BEAT_SCHEDULE["mentor-offers"] = {
+    "task": "circles.tasks.run_job",
+    "args": ["mentor_offers"],
+    "schedule": crontab(hour=7, minute=15),
+}
+CELERY_BEAT_SCHEDULE["mentor-pairings"] = {
+    "task": "circles.tasks.run_job",
+    "args": ["mentor_pairings"],
+    "schedule": crontab(hour=7, minute=20),
+}
 CELERY_BEAT_SCHEDULE["privacy-retention"] = {
     "task": "netvaerk.privacy.tasks.retention",
     "schedule": crontab(hour=2, minute=30),
