@@ -327,3 +327,36 @@ def test_the_office_sets_a_members_willingness(member, office, other_office):
     with pytest.raises(ValidationError):
         matching.mentor_set(person=member.person, willing=False, capacity=1, by=other_office)
     assert Mentor.objects.get(person=member.person).willing
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_self_requests_make_exactly_one(branch):
+    """The new TR presses the button on several devices at once: one request, the rest refused in Danish."""
+    import threading
+
+    from django.db import connection as default_connection
+
+    programme = ProgrammeFactory(branch=branch)
+    newcomer = NewTRFactory(branch=branch)
+    barrier = threading.Barrier(10)
+    outcomes = []
+
+    def press():
+        try:
+            barrier.wait()
+            matching.request_create(programme=programme, mentee=newcomer, source="self", by=None)
+            outcomes.append("created")
+        except ValidationError as error:
+            outcomes.append(" ".join(error.messages))
+        finally:
+            default_connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("created") == 1
+    assert all("allerede et åbent ønske" in outcome for outcome in outcomes if outcome != "created")
+    assert MentorRequest.objects.filter(mentee=newcomer).count() == 1
