@@ -23,6 +23,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from circles.roles import is_office
+from netvaerk.admin import SafeChangelist
 from netvaerk.outbox.models import OutboundEmail
 from netvaerk.outbox.services import Mail, enqueue
 from netvaerk.outbox.services import render as render_mail
@@ -182,7 +183,7 @@ def lockouts_for(queryset, user):
     )
 
 
-class LockoutAdmin(AccessAttemptAdmin):
+class LockoutAdmin(SafeChangelist, AccessAttemptAdmin):
     """Axes' list of failed logins for the office, scoped to the branch: deleting a row lifts a lockout.
 
     Rows are what axes recorded: the office reads and deletes them, never adds or edits one.
