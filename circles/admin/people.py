@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from netvaerk.privacy.admin_person import PersonPrivacyAdminMixin
+
 from ..models import (
     NEW_REPRESENTATIVE_DAYS,
     Mandate,
@@ -100,7 +102,7 @@ class NetworkPlacementFilter(admin.SimpleListFilter):
 
 
 @admin.register(Person)
-class PersonAdmin(ServiceSaveAdmin, BranchScopedAdmin):
+class PersonAdmin(PersonPrivacyAdminMixin, ServiceSaveAdmin, BranchScopedAdmin):
     list_display = [
         "name",
         "member_number",
