@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ..forms.signups import DeclineForm
 from ..models import SignUp
+from ..roles import is_office
 from ..services import signups as services
 from .filters import QueueStatusFilter
 from .scoping import BranchScopedAdmin
@@ -61,7 +62,13 @@ class SignUpAdmin(BranchScopedAdmin):
         return [SignUpStatusFilter, ("network", admin.RelatedOnlyFieldListFilter), "role"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("network", "workplace", "person", "decided_by")
+        queryset = (
+            super().get_queryset(request).select_related("network", "workplace", "person", "decided_by")
+        )
+        user = request.user
+        if not user.is_superuser and not is_office(user):
+            queryset = queryset.filter(network__consultant=user)  # a consultant: their networks' sign-ups
+        return queryset
 
     def has_add_permission(self, request):
         return False  # sign-ups come from the public page

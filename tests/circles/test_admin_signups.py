@@ -2,13 +2,11 @@
 shown, accept / decline through the services."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from circles.models import Mandate, Person, SignUp
-from circles.roles import OFFICE
 from netvaerk import tokens
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
@@ -18,17 +16,6 @@ from .signup_fixtures import pending
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("admin:circles_signup_changelist")
-
-
-@pytest.fixture(autouse=True)
-def _office_may_handle_signups(db):
-    """What circles/roles.py is asked to grant the office (see the report): view and change sign-ups."""
-    group = Group.objects.get(name=OFFICE)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="circles", codename__in=["view_signup", "change_signup"]
-        )
-    )
 
 
 def _change(signup):
@@ -119,3 +106,16 @@ def test_the_list_costs_the_same_queries_at_two_sizes(client, branch, aarhus, of
             assert client.get(LIST).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_consultant_sees_only_their_networks_sign_ups_in_the_admin(
+    client, branch, aarhus, randers, consultant, other_consultant
+):
+    mine = pending(aarhus)
+    theirs = pending(randers, name="Rasmus Toft", email="rasmus@example.org")
+    client.force_login(consultant)
+    assert list(client.get(LIST).context["cl"].result_list) == [mine]
+    assert client.get(_change(theirs)).status_code in (302, 404)
+    client.post(LIST, {"action": "decline", "_selected_action": [theirs.pk], "message": "Nej"})
+    theirs.refresh_from_db()
+    assert theirs.status == SignUp.Status.PENDING
