@@ -14,6 +14,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect
@@ -58,17 +59,21 @@ def password_mail(
     )
 
 
+class _Undo(Exception):
+    pass
+
+
 def _as_if_mailed(email: str) -> None:
-    """For an unknown address: the work of a real reset mail, recorded nowhere.
+    """For an unknown address: the work of a real reset mail, then undone, so nothing is recorded.
 
     The page answers alike for known and unknown addresses; doing the same work (a reset token, the
-    rendered and sealed mail, the outbox look-up) keeps the answer's time alike too.
+    rendered and sealed mail, the outbox look-up and insert, rolled back) keeps the time alike too.
     """
     stand_in = get_user_model()(pk=0, username=email, email=email, password=make_password(None))
     token = default_token_generator.make_token(stand_in)
     link = reverse("password_reset_confirm", args=[urlsafe_base64_encode(b"0"), token])
     key = f"password-reset:0:{digest(link)}"
-    render_mail(
+    row = render_mail(
         Mail(
             template="accounts/password_reset",
             to=email,
@@ -77,7 +82,13 @@ def _as_if_mailed(email: str) -> None:
             secrets={"link": link},
         )
     )
-    OutboundEmail.objects.filter(key=key).exists()
+    OutboundEmail.objects.filter(key=key).first()
+    try:
+        with transaction.atomic():
+            row.save()
+            raise _Undo
+    except _Undo:
+        pass
 
 
 class OutboxPasswordResetForm(auth_forms.PasswordResetForm):
