@@ -16,7 +16,6 @@ from ..models import (
     User,
     Workplace,
 )
-from ..services.voice import ensure_board_topics
 from .people import _active_tr_mandate, _active_tr_membership
 from .scoping import BranchScopedAdmin, scope_choices
 
@@ -71,11 +70,6 @@ class BranchAdmin(ModelAdmin):
 
     def has_add_permission(self, request):
         return request.user.is_superuser and super().has_add_permission(request)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            ensure_board_topics(obj)  # a new branch starts with the seed's topics for the board
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)

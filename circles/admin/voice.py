@@ -45,11 +45,6 @@ class BoardTopicAdmin(BranchScopedAdmin):
     search_fields = ["name"]
     fields = ["branch", "name", "position", "active"]
 
-    def changelist_view(self, request, extra_context=None):
-        if request.user.branch is not None:
-            services.ensure_board_topics(request.user.branch)  # a new branch starts with the defaults
-        return super().changelist_view(request, extra_context)
-
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
             obj.branch_id = request.user.branch_id

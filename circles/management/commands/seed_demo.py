@@ -294,15 +294,34 @@ class Command(BaseCommand):
         self._next_meeting(networks[WELCOMING])
         self._newly_elected(branches, workplaces, office)
         self._claims(branches["mv"], networks["TR-netværk Viborg Kommune"], people, employers, office)
+        self._managers(workplaces)
+
+        # the networks' voice and the mentor programme keep their demo data beside their code
+        from circles.signup_demo import seed as seed_signups
+        from mentoring.demo import seed as seed_mentoring
+
+        seed_signups(stdout=self.stdout)
+        seed_mentoring(self.stdout)
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodata: {Branch.objects.count()} kredse, {Network.objects.count()} netværk, "
                 f"{Person.objects.count()} medlemmer, {Meeting.objects.count()} møder, "
                 f"{ReleaseClaim.objects.count()} krav om frikøb og kørsel.\n"
-                f"Logins (adgangskode '{DEMO_PASSWORD}'): kontor, koordinator, koordinator2, konsulent, medlem."
+                f"Logins (adgangskode '{DEMO_PASSWORD}'): kontor, koordinator, koordinator2, konsulent, medlem, "
+                "mentor, mentee, kontorsyd."
             )
         )
+
+    def _managers(self, workplaces):
+        """Every demo workplace has a manager's address: the key messages and the leave letter reach them."""
+        for name, workplace in workplaces.items():
+            if not workplace.manager_email:
+                ascii_name = name.lower().translate(str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"}))
+                slug = "".join(ch for ch in ascii_name if ch.isascii() and ch.isalnum())[:30]
+                workplace.manager_name = f"Leder, {name}"
+                workplace.manager_email = f"leder.{slug}@example.org"
+                workplace.save(update_fields=["manager_name", "manager_email"])
 
     def _staff(self, username, first, last, branch, group_name):
         user, created = User.objects.get_or_create(
