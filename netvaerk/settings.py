@@ -223,6 +223,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_FILESYSTEM_BROKER = env_bool("CELERY_FILESYSTEM_BROKER", False)
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if REDIS_URL:
+    # the sign-up rate limits count across processes (gunicorn workers) in the shared cache
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "netvaerk",
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_timeout": 2,

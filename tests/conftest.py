@@ -85,6 +85,15 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings, request):
+    """Each test starts with an empty cache of its own (rate limits and throttles live there), never
+    the shared Redis cache that REDIS_URL gives the app."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+    }
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
