@@ -12,8 +12,9 @@ For each branch (its ``RetentionPolicy``, created with the defaults when missing
    ``erasure_notice_days`` to keep them. On the notice's date they are anonymised through
    ``erasure.person_anonymise`` — unless the office kept them, they became active again (the notice
    is dropped), or a claim must still be kept for the bookkeeping (then the notice waits).
-4. **Sign-ups.** Unconfirmed AMR sign-ups older than ``SIGNUP_UNCONFIRMED_DAYS`` and declined ones
-   older than ``SIGNUP_DECLINED_DAYS`` are deleted (the sign-up page says so).
+4. **Sign-ups.** ``circles.services.signups.signups_to_delete``: accepted and declined AMR sign-ups
+   90 days after the decision, unconfirmed ones 7 days after their link expired (the sign-up page
+   says so; a pending one waits for the consultant).
 
 A dry run decides the same and changes nothing. Each step is a fixed number of queries per branch
 except the anonymisation itself, which is per person (and rare).
@@ -29,16 +30,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circles.models import Branch, Mandate, Membership, Person, Reminder, SignUp
+from circles.models import Branch, Mandate, Membership, Person, Reminder
 from circles.services.reminders import Decision, send
+from circles.services.signups import signups_to_delete
 from netvaerk.outbox.models import OutboundEmail
 from netvaerk.outbox.recipients import Recipient
 
 from .erasure import erasure_possible_from, person_anonymise, policy_for
 from .models import AccessLogEntry, ErasureNotice, RetentionPolicy
 
-SIGNUP_UNCONFIRMED_DAYS = 7
-SIGNUP_DECLINED_DAYS = 90
 PURGED_BODY = "(Indholdet er slettet efter opbevaringsperioden.)"
 
 
@@ -124,16 +124,7 @@ def _purge_change_log(today, dry_run) -> int:
 
 
 def _purge_signups(branch, today, dry_run) -> int:
-    signups = SignUp.objects.filter(branch=branch).filter(
-        Q(
-            status=SignUp.Status.UNCONFIRMED,
-            created_at__lt=_start_of(today - timedelta(days=SIGNUP_UNCONFIRMED_DAYS)),
-        )
-        | Q(
-            status=SignUp.Status.DECLINED,
-            decided_at__lt=_start_of(today - timedelta(days=SIGNUP_DECLINED_DAYS)),
-        )
-    )
+    signups = signups_to_delete(now=_start_of(today)).filter(branch=branch)
     if dry_run:
         return signups.count()
     return signups.delete()[0]

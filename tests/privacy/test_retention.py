@@ -177,20 +177,22 @@ def test_old_sign_ups_go(branch, network):
                 municipality="Viborg",
                 role="amr",
                 consent_at=timezone.now(),
+                confirm_expires_at=timezone.now() + timedelta(days=3),
                 status=status,
                 decided_at=at(TODAY - timedelta(days=decided_days)) if decided_days is not None else None,
             )
 
-    stale = signup(SignUp.Status.UNCONFIRMED, 8)
-    fresh = signup(SignUp.Status.UNCONFIRMED, 6)
+    stale = signup(SignUp.Status.UNCONFIRMED, 11)  # its 3-day link expired 8 days ago
+    fresh = signup(SignUp.Status.UNCONFIRMED, 9)
     declined_old = signup(SignUp.Status.DECLINED, 100, decided_days=91)
     declined_new = signup(SignUp.Status.DECLINED, 100, decided_days=89)
     pending = signup(SignUp.Status.PENDING, 200)
+    accepted_old = signup(SignUp.Status.ACCEPTED, 100, decided_days=91)
     with time_machine.travel(at(TODAY)):
         retention.run()
     left = set(SignUp.objects.values_list("pk", flat=True))
     assert left == {fresh.pk, declined_new.pk, pending.pk}
-    assert stale.pk not in left and declined_old.pk not in left
+    assert not left & {stale.pk, declined_old.pk, accepted_old.pk}
 
 
 def test_a_dry_run_changes_nothing_and_says_what_would_go(branch, capsys):
