@@ -18,6 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from netvaerk.privacy.log import record
+
 from ..forms.minutes import ReturnForm
 from ..models import KeyMessageDelivery, Minutes, MinutesVersion
 from ..permissions import can_read_minutes, readable_minutes
@@ -260,6 +262,14 @@ class MinutesAdmin(BranchScopedAdmin):
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
         }
+        if minutes is not None and minutes.confidential and request.method == "GET":
+            record(
+                request,
+                "read",
+                _("Fortroligt referat, møde #%(id)s") % {"id": minutes.meeting_id},
+                obj=minutes,
+                branch_id=minutes.meeting.network.branch_id,
+            )
         if minutes is not None:
             extra_context["title"] = _("Referat: %(network)s, %(date)s") % {
                 "network": minutes.meeting.network,

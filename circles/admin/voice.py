@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from netvaerk.admin import ReadOnlyAdminMixin
+from netvaerk.privacy.log import record
 
 from ..models import BoardPoint, BoardTopic, LeaveLetter, Network, SupervisionRequest
 from ..models.voice import POINT_TEXT_MAX, REQUEST_TEXT_MAX
@@ -196,9 +197,10 @@ class BoardPointAdmin(ServiceSaveAdmin, BranchScopedAdmin):
 
     @admin.action(description=gettext_lazy("Eksportér valgte til bestyrelsesmødet (XLSX)"))
     def export_selected(self, request, queryset):
-        return self._xlsx(queryset)
+        return self._xlsx(request, queryset)
 
-    def _xlsx(self, queryset):
+    def _xlsx(self, request, queryset):
+        record(request, "export", _("Punkter til bestyrelsen (XLSX)"))
         response = HttpResponse(services.points_export_xlsx(queryset), content_type=XLSX)
         name = f"punkter-til-bestyrelsen-{timezone.localdate():%Y%m%d}"
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
@@ -215,7 +217,7 @@ class BoardPointAdmin(ServiceSaveAdmin, BranchScopedAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
-        return self._xlsx(changelist.get_queryset(request))
+        return self._xlsx(request, changelist.get_queryset(request))
 
     def changelist_view(self, request, extra_context=None):
         query = request.GET.urlencode()

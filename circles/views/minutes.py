@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from netvaerk.privacy.log import record
+
 from ..forms.minutes import MinutesForm, board_point_formset
 from ..models import BoardPoint, Minutes, MinutesVersion
 from ..permissions import (
@@ -146,6 +148,14 @@ def minutes_detail(request, meeting_id):
     if not can_read_minutes(request.user, minutes):
         # returned to the coordinator: whoever was mailed the link is told why it cannot be read now
         return render(request, "circles/minutes/being_corrected.html", context)
+    if minutes.confidential:
+        record(
+            request,
+            "read",
+            _("Fortroligt referat, møde #%(id)s") % {"id": meeting.pk},
+            obj=minutes,
+            branch_id=meeting.network.branch_id,
+        )
     manage = can_manage_network(request.user, meeting.network)
     history = manage or is_office(request.user)  # the office follows the review
     return render(
@@ -176,6 +186,14 @@ def _points_shown(minutes, manage: bool):
 @login_required
 def minutes_file(request, file_id):
     attachment = get_minutes_file_for_user(request.user, file_id)
+    meeting = attachment.minutes.meeting
+    record(
+        request,
+        "download",
+        _("Referatfil #%(id)s, møde #%(meeting)s") % {"id": attachment.pk, "meeting": meeting.pk},
+        obj=attachment,
+        branch_id=meeting.network.branch_id,
+    )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

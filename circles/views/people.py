@@ -13,7 +13,7 @@ def person_detail(request, person_id):
     """A member's master data: contact data, mandates, workplace and work area, TR training, networks."""
     person = get_person_for_user(request.user, person_id)
     if person.user_id != request.user.pk:  # reading one's own data is not logged
-        record(request, "read", _("Stamdata"), obj=person, person_id=person.pk, branch=person.branch)
+        record(request, "read", _("Stamdata"), obj=person, person_id=person.pk, branch_id=person.branch_id)
     mandates = (
         Mandate.objects.active()
         .filter(person=person)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from circles.admin.scoping import BranchScopedAdmin, BranchScopedInline, scope_choices
 from circles.services.claims_review import _danish_number
+from netvaerk.privacy.log import record
 
 from ..forms_pairing import EndForm
 from ..models import SESSION_THEMES, Feedback, Pairing, Programme, Session
@@ -189,13 +190,22 @@ class PairingAdmin(BranchScopedAdmin):
         return HttpResponseRedirect(url)
 
     def export_view(self, request):
-        if not self.has_view_permission(request):
+        # the evaluation holds the parties' feedback: for whoever may read feedback (the office)
+        if not (self.has_view_permission(request) and request.user.has_perm("mentoring.view_feedback")):
             raise PermissionDenied
         form = EvaluationForm(request.GET or None, user=request.user)
         if form.is_bound and form.is_valid():
             programme = form.cleaned_data["programme"]
             report = evaluation.evaluation(programme)
             name = evaluation.file_name(programme)
+            record(
+                request,
+                "export",
+                _("Evaluering af %(programme)s (%(format)s)")
+                % {"programme": programme, "format": form.cleaned_data["format"]},
+                obj=programme,
+                branch_id=programme.branch_id,
+            )
             if form.cleaned_data["format"] == "csv":
                 response = HttpResponse(evaluation.export_csv(report), content_type="text/csv; charset=utf-8")
                 response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -49,6 +49,7 @@ def record(
     obj=None,
     person_id: int | None = None,
     branch=None,
+    branch_id: int | None = None,
 ) -> AccessLogEntry:
     """Write one access-log row. ``action`` is one of ``AccessLogEntry.Action``."""
     if action not in AccessLogEntry.Action.values:
@@ -62,12 +63,14 @@ def record(
         request, user, ip, path = None, request_or_user, None, ""
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    if branch is None and user is not None:
-        branch = getattr(user, "branch", None)
+    if branch is not None:
+        branch_id = branch.pk
+    elif branch_id is None and user is not None:
+        branch_id = getattr(user, "branch_id", None)
     return AccessLogEntry.objects.create(
         user=user,
         user_label=_cut("user_label", user_label(user)),
-        branch=branch,
+        branch_id=branch_id,
         action=action,
         what=_cut("what", str(what)),
         object_type=_cut("object_type", obj._meta.label if obj is not None else ""),

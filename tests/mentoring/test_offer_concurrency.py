@@ -62,8 +62,8 @@ def test_twenty_presses_of_one_link_give_exactly_one_acceptance(branch, consulta
 def test_the_mentors_capacity_holds_under_two_acceptances_at_once(branch, consultant, mailoutbox):
     programme, mentor, first = kit.setup(branch, created_by=consultant, capacity=2)
     second = kit.new_request(programme, created_by=consultant)
-    one = offers.offer_send(request=first, mentor=mentor, by=consultant)
-    two = offers.offer_send(request=second, mentor=mentor, by=consultant)
+    offers.offer_send(request=first, mentor=mentor, by=consultant)
+    offers.offer_send(request=second, mentor=mentor, by=consultant)
     mentor.mentor_profile.capacity = 1  # the mentor has since said one mentee is enough
     mentor.mentor_profile.save()
     statuses = _press_all(
@@ -84,8 +84,8 @@ def test_the_programmes_maximum_holds_under_two_acceptances_at_once(branch, cons
     programme, mentor, first = kit.setup(branch, created_by=consultant, max_pairs=2)
     second = kit.new_request(programme, created_by=consultant)
     other = kit.another_mentor(branch)
-    one = offers.offer_send(request=first, mentor=mentor, by=consultant)
-    two = offers.offer_send(request=second, mentor=other, by=consultant)
+    offers.offer_send(request=first, mentor=mentor, by=consultant)
+    offers.offer_send(request=second, mentor=other, by=consultant)
     programme.max_active_pairs = 1  # the pilot was cut to one pair after the offers went out
     programme.save()
     statuses = _press_all(

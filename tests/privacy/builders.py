@@ -89,7 +89,7 @@ def build_member(branch, *, n: int = 1, office=None, claim_day: date = date(2024
     mentor_person = factories.PersonFactory(branch=branch, name="Morten Mentor", email="morten@example.org")
     member = Member(person=person, user=user, network=network, coordinator=coordinator, mentor=mentor_person)
 
-    topic = BoardTopic.objects.create(branch=branch, name="Arbejdsvilkår")
+    topic = BoardTopic.objects.get(branch=branch, name="Arbejdsvilkår")
     programme = Programme.objects.create(
         branch=branch, name="Mentorordning 2024", contact_email="kontor@example.org"
     )

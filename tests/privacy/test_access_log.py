@@ -223,3 +223,48 @@ def test_an_invalid_export_request_is_not_logged(client, office):
     )
     assert response.status_code == 200 and "attachment" not in response.get("Content-Disposition", "")
     assert not AccessLogEntry.objects.exists()
+
+
+def test_reading_confidential_minutes_and_downloading_a_file_is_logged(client, coordinator, member, network):
+    from django.core.files.base import ContentFile
+
+    from circles.models import Minutes, MinutesAttachment
+
+    meeting = factories.MeetingFactory(network=network)
+    minutes = Minutes.objects.create(
+        meeting=meeting,
+        text="Fortroligt",
+        confidential=True,
+        status="approved",
+        submitted_at=meeting.starts_at,
+        decided_at=meeting.starts_at,
+    )
+    client.force_login(member)
+    assert client.get(reverse("circles:minutes_detail", args=[meeting.pk])).status_code == 200
+    read = AccessLogEntry.objects.get(action="read")
+    assert (read.user, read.object_type, read.branch_id) == (member, "circles.Minutes", network.branch_id)
+
+    attachment = MinutesAttachment(minutes=minutes, kind="pdf", original_name="referat.pdf", size=9)
+    attachment.file.save("referat.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    attachment.save()
+    client.force_login(coordinator)
+    response = client.get(reverse("circles:minutes_file", args=[attachment.pk]))
+    assert response.status_code == 200
+    download = AccessLogEntry.objects.get(action="download")
+    assert (download.user, download.object_id) == (coordinator, str(attachment.pk))
+
+
+def test_reading_open_minutes_is_not_logged(client, member, network):
+    from circles.models import Minutes
+
+    meeting = factories.MeetingFactory(network=network)
+    Minutes.objects.create(
+        meeting=meeting,
+        text="Åbent",
+        status="approved",
+        submitted_at=meeting.starts_at,
+        decided_at=meeting.starts_at,
+    )
+    client.force_login(member)
+    assert client.get(reverse("circles:minutes_detail", args=[meeting.pk])).status_code == 200
+    assert not AccessLogEntry.objects.exists()

@@ -163,7 +163,7 @@ def build_world(*, branch, network, coordinator, member, consultant, office, oth
             status=SignUp.Status.PENDING,
         )
     )
-    topic = keep(BoardTopic.objects.create(branch=branch, name="Uddannelse"))
+    topic = keep(BoardTopic.objects.get(branch=branch, name="Uddannelse"))
     keep(
         BoardPoint.objects.create(
             minutes=minutes, network=network, topic=topic, title="Kurser", text="Flere kurser"
