@@ -90,7 +90,10 @@ def _own_cache(settings, request):
     """Each test starts with an empty cache of its own (rate limits and throttles live there), never
     the shared Redis cache that REDIS_URL gives the app."""
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
     }
 
 
