@@ -2,6 +2,8 @@ from django.apps import AppConfig
 
 
 class _NoHandMade:
+    raw_id_fields = ()  # nothing is picked here: the user of a device is only shown
+
     def has_add_permission(self, request, obj=None):
         return False
 
