@@ -122,16 +122,32 @@ class EmailBackend(ModelBackend):
         return None
 
 
+USERNAME_MAX = 254  # an e-mail address at its longest
+PASSWORD_MAX = 4096  # no hashing of megabytes
+
+
 def typed_username(request, credentials=None) -> str:
     """The key django-axes locks with: what was typed as username or e-mail, trimmed, any case."""
     typed = credentials.get("username") if credentials else getattr(request, "POST", {}).get("username")
-    return (typed or "").strip().lower()
+    # bounded as axes stores it (255): a pasted novel is throttled, never a database error
+    return (typed or "").strip().lower()[:USERNAME_MAX]
 
 
 class LoginForm(auth_forms.AuthenticationForm):
+    # Django's AuthenticationForm sets max_length after the field is built, so it is never validated
     username = auth_forms.UsernameField(
-        label=_("Brugernavn eller e-mail"), widget=forms.TextInput(attrs={"autofocus": True})
+        label=_("Brugernavn eller e-mail"),
+        max_length=USERNAME_MAX,
+        widget=forms.TextInput(attrs={"autofocus": True}),
     )
+    password = forms.CharField(
+        label=_("Adgangskode"), strip=False, max_length=PASSWORD_MAX, widget=forms.PasswordInput
+    )
+
+    def clean(self):
+        if self.errors:  # a field too long: no password check, no failed attempt recorded for it
+            return self.cleaned_data
+        return super().clean()
 
 
 def admin_login(request):

@@ -160,6 +160,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # trying while locked does not lengthen the lock
+AXES_VERBOSE = False  # failures are in the office's lockout list, not in every log line
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "otp_token"]
 # The address is REMOTE_ADDR (django-ipware is not installed): behind a proxy, the proxy's own.
 
@@ -321,7 +322,9 @@ LOGGING = {
 # Privacy (GDPR Art. 9): the change log ties each change to the request's user (after the
 # authentication middleware); the nightly retention job runs after the reminders.
 MIDDLEWARE += ["netvaerk.privacy.middleware.ChangeLogMiddleware"]
-AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and migrations are not changes by a person
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# behind our own proxy only: the client address is the last X-Forwarded-For hop (the proxy wrote it)
+PRIVACY_TRUST_X_FORWARDED_FOR = env_bool("PRIVACY_TRUST_X_FORWARDED_FOR", False)  # fixtures and migrations are not changes by a person
 # the mentor programme's daily jobs (registered by the mentoring app with circles' job runner)
 CELERY_BEAT_SCHEDULE["mentor-offers"] = {
     "task": "circles.tasks.run_job",

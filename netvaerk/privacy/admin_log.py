@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from circles.admin.scoping import BranchScopedAdmin
 from circles.models import Person
-from netvaerk.admin import ReadOnlyAdminMixin
+from netvaerk.admin import ReadOnlyAdminMixin, SafeChangelist
 
 from .models import AccessLogEntry, ErasureNotice, RetentionPolicy
 
@@ -98,7 +98,7 @@ class ErasureNoticeAdmin(BranchScopedAdmin):
         )
 
 
-class SuperuserLogEntryAdmin(LogEntryAdmin):
+class SuperuserLogEntryAdmin(SafeChangelist, LogEntryAdmin):
     """auditlog's own admin, for superusers only: the diffs hold old values of every field."""
 
     def has_module_permission(self, request):
