@@ -324,7 +324,9 @@ LOGGING = {
 MIDDLEWARE += ["netvaerk.privacy.middleware.ChangeLogMiddleware"]
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 # behind our own proxy only: the client address is the last X-Forwarded-For hop (the proxy wrote it)
-PRIVACY_TRUST_X_FORWARDED_FOR = env_bool("PRIVACY_TRUST_X_FORWARDED_FOR", False)  # fixtures and migrations are not changes by a person
+PRIVACY_TRUST_X_FORWARDED_FOR = env_bool(
+    "PRIVACY_TRUST_X_FORWARDED_FOR", False
+)  # fixtures and migrations are not changes by a person
 # the mentor programme's daily jobs (registered by the mentoring app with circles' job runner)
 CELERY_BEAT_SCHEDULE["mentor-offers"] = {
     "task": "circles.tasks.run_job",

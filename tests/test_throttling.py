@@ -134,7 +134,10 @@ def test_a_superuser_sees_every_lockout(client, coordinator, outsider):
 
 def test_an_overlong_name_or_password_is_refused_in_the_form_not_the_database(client):
     """Django's login form never checks the name's length; ours does, before a failed attempt is kept."""
-    for data in ({"username": "æ" * 100_001, "password": "x"}, {"username": "kontor", "password": "x" * 5000}):
+    for data in (
+        {"username": "æ" * 100_001, "password": "x"},
+        {"username": "kontor", "password": "x" * 5000},
+    ):
         response = client.post(reverse("login"), data)
         assert response.status_code == 200
         assert response.context["form"].errors
