@@ -152,6 +152,8 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 def admin_login(request):
     """The admin's login is the front end's: one page, one throttle, then the code step for staff."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return HttpResponseRedirect(reverse("admin:index"))  # already in: straight to the admin
     if request.user.is_authenticated:
         # logged in but not staff: no loop back to the admin, which would send them here again
         raise PermissionDenied
