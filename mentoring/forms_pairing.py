@@ -6,18 +6,15 @@ Danish decimal comma, and a signed token against stale and replayed forms.
 """
 
 from django import forms
-from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from circles.models import Employer
-from circles.services.claims import TEXT_MAX as PAYROLL_MAX
+from circles.forms.claims import ReleaseTimeFields, SignedForm
 from circles.services.claims import hours_text
 
 from .models import SESSION_MINUTES_MAX, SESSION_THEMES, TEXT_MAX, Session
 from .services.pairings import REASON_MAX
 
 FORM_SALT = "mentoring.session_claim.form"
-FORM_MAX_AGE = 12 * 60 * 60
 NUL = _("Teksten indeholder ugyldige tegn.")
 
 
@@ -69,40 +66,11 @@ class SessionForm(forms.Form):
     )
 
 
-def claim_form_token(*, user, session) -> str:
-    return signing.dumps({"u": user.pk, "s": session.pk}, salt=FORM_SALT)
+class SessionClaimForm(ReleaseTimeFields, SignedForm):
+    """Release time for one mentor session: the claims' own fields and signed token (circles.forms.claims)."""
 
-
-class SessionClaimForm(forms.Form):
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
-    hours = forms.DecimalField(
-        label=_("Timer"),
-        localize=True,
-        max_digits=4,
-        decimal_places=2,
-        error_messages={
-            "required": _("Skriv antal timer."),
-            "invalid": _("Skriv antal timer som et tal, fx 1,5."),
-            "max_digits": _("Skriv antal timer som et tal, fx 1,5."),
-            "max_whole_digits": _("Skriv antal timer som et tal, fx 1,5."),
-            "max_decimal_places": _("Antal timer kan højst have to decimaler, fx 1,25."),
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 6}),
-    )
-    employer = forms.ModelChoiceField(
-        label=_("Arbejdsgiver, der sender regningen"),
-        queryset=Employer.objects.none(),
-        error_messages={
-            "required": _("Vælg den arbejdsgiver, hvis lønkontor sender regningen for frikøbet."),
-            "invalid_choice": _("Vælg en af kredsens arbejdsgivere."),
-        },
-    )
-    payroll_office = forms.CharField(
-        label=_("Lønkontor (hvis det ikke er arbejdsgiverens eget)"),
-        max_length=PAYROLL_MAX,
-        required=False,
-        error_messages={"null_characters_not_allowed": NUL},
-    )
+    salt = FORM_SALT
+    other_object_message = _("Formularen hører til en anden samtale. Udfyld den igen.")
     leave_noted = forms.BooleanField(
         label=_("Jeg har noteret fraværet (tjenestefrihed til mentorsamtalen) på min arbejdsplan"),
         error_messages={"required": _("Sæt kryds ved, at fraværet er noteret på din arbejdsplan.")},
@@ -111,30 +79,14 @@ class SessionClaimForm(forms.Form):
     def __init__(self, *args, user, session, branch, cap, employer=None, **kwargs):
         self.user, self.session = user, session
         super().__init__(*args, **kwargs)
-        self.fields["employer"].queryset = Employer.objects.filter(branch=branch).order_by("name")
+        self.set_employers(branch.pk, employer)
         self.fields["hours"].help_text = _("Kredsen betaler højst %(cap)s timer pr. samtale.") % {
             "cap": hours_text(cap)
         }
-        if not self.is_bound:
-            self.initial["form_token"] = claim_form_token(user=user, session=session)
-            if employer is not None:
-                self.initial["employer"] = employer.pk
+        self.sign()
 
-    def clean_form_token(self):
-        value = self.cleaned_data.get("form_token") or ""
-        try:
-            data = signing.loads(value, salt=FORM_SALT, max_age=FORM_MAX_AGE)
-        except signing.SignatureExpired:
-            raise forms.ValidationError(
-                _("Formularen har været åben for længe. Den er hentet igen: udfyld den og send igen.")
-            ) from None
-        except signing.BadSignature:
-            raise forms.ValidationError(
-                _("Formularen er ugyldig. Den er hentet igen: udfyld den og send igen.")
-            ) from None
-        if data != {"u": self.user.pk, "s": self.session.pk}:
-            raise forms.ValidationError(_("Formularen hører til en anden samtale. Udfyld den igen."))
-        return value
+    def token_payload(self) -> dict:
+        return {"u": self.user.pk, "s": self.session.pk}
 
 
 class EndForm(forms.Form):

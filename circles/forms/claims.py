@@ -19,19 +19,26 @@ def form_token(*, user, meeting) -> str:
     return signing.dumps({"u": user.pk, "m": meeting.pk}, salt=FORM_SALT)
 
 
-class ClaimFormBase(forms.Form):
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+class SignedForm(forms.Form):
+    """A form that carries a signed note of who opened it for what: a form left open too long, or
+    sent back for another object or by another user, is refused with a Danish message."""
 
-    def __init__(self, *args, user, meeting, **kwargs):
-        self.user, self.meeting = user, meeting
-        super().__init__(*args, **kwargs)
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    salt = FORM_SALT
+    other_object_message = _("Formularen hører til et andet møde. Udfyld den igen.")
+
+    def token_payload(self) -> dict:
+        raise NotImplementedError
+
+    def sign(self) -> None:
+        """Call at the end of ``__init__``, once ``token_payload`` can be made."""
         if not self.is_bound:
-            self.initial["form_token"] = form_token(user=user, meeting=meeting)
+            self.initial["form_token"] = signing.dumps(self.token_payload(), salt=self.salt)
 
     def clean_form_token(self):
         value = self.cleaned_data.get("form_token") or ""
         try:
-            data = signing.loads(value, salt=FORM_SALT, max_age=FORM_MAX_AGE)
+            data = signing.loads(value, salt=self.salt, max_age=FORM_MAX_AGE)
         except signing.SignatureExpired:
             raise forms.ValidationError(
                 _("Formularen har været åben for længe. Den er hentet igen: udfyld den og send igen.")
@@ -40,14 +47,27 @@ class ClaimFormBase(forms.Form):
             raise forms.ValidationError(
                 _("Formularen er ugyldig. Den er hentet igen: udfyld den og send igen.")
             ) from None
-        if data != {"u": self.user.pk, "m": self.meeting.pk}:
-            raise forms.ValidationError(_("Formularen hører til et andet møde. Udfyld den igen."))
+        if data != self.token_payload():
+            raise forms.ValidationError(self.other_object_message)
         return value
 
 
-class PreparationClaimForm(ClaimFormBase):
+class ClaimFormBase(SignedForm):
+    def __init__(self, *args, user, meeting, **kwargs):
+        self.user, self.meeting = user, meeting
+        super().__init__(*args, **kwargs)
+        self.sign()
+
+    def token_payload(self) -> dict:
+        return {"u": self.user.pk, "m": self.meeting.pk}
+
+
+class ReleaseTimeFields(forms.Form):
+    """What every release-time claim asks (meeting preparation, a mentor session): the hours, and
+    the employer whose payroll office bills the branch. ``leave_noted`` is each form's own wording."""
+
     hours = forms.DecimalField(
-        label=_("Timer til forberedelse"),
+        label=_("Timer"),
         localize=True,
         max_digits=4,
         decimal_places=2,
@@ -71,6 +91,14 @@ class PreparationClaimForm(ClaimFormBase):
     payroll_office = forms.CharField(
         label=_("Lønkontor (hvis det ikke er arbejdsgiverens eget)"), max_length=TEXT_MAX, required=False
     )
+
+    def set_employers(self, branch_id, employer=None) -> None:
+        self.fields["employer"].queryset = Employer.objects.filter(branch_id=branch_id).order_by("name")
+        if employer is not None and not self.is_bound:
+            self.initial["employer"] = employer.pk
+
+
+class PreparationClaimForm(ReleaseTimeFields, ClaimFormBase):
     leave_noted = forms.BooleanField(
         label=_("Jeg har noteret fraværet (tjenestefrihed til TR-arbejde) på min arbejdsplan"),
         error_messages={"required": _("Sæt kryds ved, at fraværet er noteret på din arbejdsplan.")},
@@ -79,9 +107,8 @@ class PreparationClaimForm(ClaimFormBase):
     def __init__(self, *args, cap, employer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cap = cap
-        self.fields["employer"].queryset = Employer.objects.filter(branch_id=self.meeting.network.branch_id)
-        if employer is not None and not self.is_bound:
-            self.initial["employer"] = employer.pk
+        self.set_employers(self.meeting.network.branch_id, employer)
+        self.fields["hours"].label = _("Timer til forberedelse")
         self.fields["hours"].help_text = _(
             "Til forberedelse og koordinering, ikke til selve mødet. Højst %(cap)s timer."
         ) % {"cap": hours_text(cap)}
