@@ -86,6 +86,13 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Every factory user gets a password; the production hasher's million rounds would dominate the
+    suite. What is tested is who may log in, not the hash function."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _own_cache(settings, request):
     """Each test starts with an empty cache of its own (rate limits and throttles live there), never
     the shared Redis cache that REDIS_URL gives the app."""
