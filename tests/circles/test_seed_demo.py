@@ -2,6 +2,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from circles.models import Mandate, Membership, Network, Person
 
@@ -23,7 +24,8 @@ def test_seed_demo_is_idempotent(capsys):
 def test_demo_has_what_the_pages_need():
     call_command("seed_demo")
     for username in ("kontor", "koordinator", "konsulent", "medlem"):
-        assert authenticate(username=username, password="demo") is not None, username
+        login = RequestFactory().post("/accounts/login/")  # the login throttle wants the request
+        assert authenticate(login, username=username, password="demo") is not None, username
     coordinator = Person.objects.get(user__username="koordinator")
     assert coordinator.coordinated_networks.exists()
     assert Network.objects.filter(coordinator__isnull=True).exists()

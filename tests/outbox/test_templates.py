@@ -16,7 +16,7 @@ EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"
 TEMPLATES = sorted(
     str(path.relative_to(EMAILS).with_suffix(""))
     for path in EMAILS.glob("*/*.txt")
-    if not path.name.endswith("_subject.txt")
+    if not path.name.endswith("_subject.txt") and not path.name.startswith("_")  # partials are included
 )
 
 
@@ -34,6 +34,7 @@ def every_context(db):
         "user": user,
         "url": "/sti/",
         "valid_days": 3,
+        "count": 2,
         "minutes": None,
     }
 
@@ -56,7 +57,11 @@ def test_a_network_name_is_verbatim_in_text_and_subject_and_escaped_in_html(ever
     assert "Tak &amp; vh &lt;script&gt;" in row.body_html and "<script>" not in row.body_html
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
+# the leave letter to a manager is the branch's own letter (seed 002), signed as the branch writes it
+OWN_SIGNATURE = {"circles/leave_letter"}
+
+
+@pytest.mark.parametrize("template", [name for name in TEMPLATES if name not in OWN_SIGNATURE])
 def test_both_parts_end_with_the_same_signoff_the_branch(every_context, template):
     branch, context = every_context
     row = services.enqueue(template, to="tr@example.org", key=template, context=context, branch=branch)
