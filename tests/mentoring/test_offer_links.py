@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from mentoring.models import MentorRequest, Offer, Pairing
 from mentoring.services import offers
 from netvaerk.outbox.models import OutboundEmail
+from tests.database_text import every_text_in_the_database
 from tests.mentoring import offer_kit as kit
 
 pytestmark = pytest.mark.django_db
@@ -172,15 +172,6 @@ def test_the_page_is_a_fixed_number_of_queries(offer, django_assert_max_num_quer
         Client().get(_url(offer))
 
 
-def _every_text_in_the_database() -> str:
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            chunks.extend(str(row) for row in cursor.fetchall())
-    return "\n".join(chunks)
-
-
 def test_the_raw_tokens_are_in_no_table_after_delivery(
     branch, consultant, django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -195,7 +186,7 @@ def test_the_raw_tokens_are_in_no_table_after_delivery(
     assert mentee_link != mentor_link
     assert mentee_link in mailoutbox[-1].alternatives[0][0]
     assert OutboundEmail.objects.filter(has_secrets=True, sealed_secrets="").count() == 2  # delivered, wiped
-    everything = _every_text_in_the_database()
+    everything = every_text_in_the_database()
     for link in (mentor_link, mentee_link):
         assert kit.token_of(link) not in everything
 

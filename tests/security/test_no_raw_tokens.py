@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from circles.services.signups import signup_submit
 from mentoring.services import offers
 from netvaerk.outbox.models import OutboundEmail
 from tests import factories
+from tests.database_text import every_text_in_the_database
 from tests.mentoring import offer_kit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -30,15 +30,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 LINK = re.compile(r"https?://[^\s\"'<>]+")
 # the secret part of a link: a long run of URL-safe characters (tokens, signatures, reset tokens)
 SECRET = re.compile(r"[A-Za-z0-9_\-:]{20,}")
-
-
-def _every_text_in_the_database() -> str:
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            chunks.extend(str(row) for row in cursor.fetchall())
-    return "\n".join(chunks)
 
 
 def test_no_table_holds_a_mailed_secret_after_delivery(
@@ -93,6 +84,6 @@ def test_no_table_holds_a_mailed_secret_after_delivery(
     secrets = {secret for link in links for secret in SECRET.findall(link.split("/", 3)[-1])}
     assert len(secrets) >= 6, links  # reset, answer, confirm, welcome, two offers, end links
     assert OutboundEmail.objects.filter(has_secrets=True).exclude(sealed_secrets="").count() == 0
-    everything = _every_text_in_the_database()
+    everything = every_text_in_the_database()
     leaked = sorted(secret for secret in secrets if secret in everything)
     assert not leaked, leaked
